@@ -1,0 +1,95 @@
+package limu.bootloader;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What Limine maps before jumping to the kernel (its {@code build_pagemap}, FACTS 1.3–1.4):
+ * <ul>
+ * <li>the kernel's PT_LOAD segments at their link addresses, 4 KiB pages, present, writable iff
+ * PF_W, no-execute iff not PF_X, supervisor; all of it under the top-level entry 511;</li>
+ * <li>base revision 0: an identity map of 0x1000–4 GiB;</li>
+ * <li>revisions 0–2: the HHDM over all of 0–4 GiB (MMIO included);</li>
+ * <li>memory-map regions: revision 0 all of them (identity and HHDM), revisions 1–2 all but
+ * RESERVED and BAD_MEMORY, both only above 4 GiB; revision 3 only USABLE,
+ * BOOTLOADER_RECLAIMABLE, EXECUTABLE_AND_MODULES and FRAMEBUFFER regions, at any address,
+ * rounded out to 4 KiB.</li>
+ * </ul>
+ * HHDM and identity pages are supervisor, writable and executable (as Limine's); contiguous
+ * regions are coalesced so 2 MiB pages can be used. Nothing else is mapped.
+ */
+final class BootAddressSpace {
+    static final long FOUR_GIB = 1L << 32;
+    private static final long PAGE = PageTables.PAGE;
+    private static final Set<MemoryType> REVISION_3_HHDM = Set.of(MemoryType.USABLE,
+            MemoryType.BOOTLOADER_RECLAIMABLE, MemoryType.EXECUTABLE_AND_MODULES, MemoryType.FRAMEBUFFER);
+
+    private BootAddressSpace() {
+    }
+
+    /**
+     * Builds the tables; {@code memoryMap} must already show every region that will exist (allocating table pages
+     * from USABLE memory does not change what gets mapped, as USABLE and BOOTLOADER_RECLAIMABLE are mapped alike).
+     */
+    static PageTables build(int levels, PageTables.TableSource source, KernelImage image, int baseRevision,
+                            long hhdmOffset, List<MemoryMapEntry> memoryMap) throws BootException {
+        PageTables tables = new PageTables(levels, source);
+        for (ElfFile.Segment s : image.loads()) {
+            long flags = (s.writable() ? PageTables.WRITABLE : 0) | (s.executable() ? 0 : PageTables.NO_EXECUTE);
+            long start = s.vaddr() & -PAGE;
+            long end = (s.vend() + PAGE - 1) & -PAGE;
+            for (long va = start; va != end; va += PAGE) {
+                tables.mapPageMerging(va, image.physical(va), flags);
+            }
+        }
+        if (baseRevision == 0) {
+            tables.map(PAGE, PAGE, FOUR_GIB - PAGE, PageTables.WRITABLE);
+        }
+        if (baseRevision < 3) {
+            tables.map(hhdmOffset, 0, FOUR_GIB, PageTables.WRITABLE);
+        }
+        for (long[] r : directMapRegions(baseRevision, memoryMap)) {
+            if (baseRevision == 0) {
+                tables.map(r[0], r[0], r[1] - r[0], PageTables.WRITABLE);
+            }
+            tables.map(hhdmOffset + r[0], r[0], r[1] - r[0], PageTables.WRITABLE);
+        }
+        return tables;
+    }
+
+    /** Physical {@code [start, end)} ranges the HHDM covers beyond the fixed 0–4 GiB, coalesced and page-rounded. */
+    static List<long[]> directMapRegions(int baseRevision, List<MemoryMapEntry> memoryMap) {
+        List<long[]> ranges = new ArrayList<>();
+        for (MemoryMapEntry e : memoryMap) {
+            if (baseRevision == 3 && !REVISION_3_HHDM.contains(e.type())) {
+                continue;
+            }
+            if (baseRevision >= 1 && baseRevision < 3
+                    && (e.type() == MemoryType.RESERVED || e.type() == MemoryType.BAD_MEMORY)) {
+                continue;
+            }
+            long base = e.base();
+            long end = e.end();
+            if (baseRevision < 3 && base < FOUR_GIB) {
+                base = FOUR_GIB;
+            }
+            if (base >= end) {
+                continue;
+            }
+            ranges.add(new long[]{base & -PAGE, (end + PAGE - 1) & -PAGE});
+        }
+        ranges.sort(Comparator.comparingLong(r -> r[0]));
+        List<long[]> merged = new ArrayList<>();
+        for (long[] r : ranges) {
+            long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (last != null && r[0] <= last[1]) {
+                last[1] = Math.max(last[1], r[1]);
+            } else {
+                merged.add(r.clone());
+            }
+        }
+        return merged;
+    }
+}

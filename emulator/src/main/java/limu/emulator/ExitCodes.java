@@ -1,0 +1,28 @@
+package limu.emulator;
+
+/**
+ * The exit codes of {@code limu run}, as documented in the README. limu's own
+ * codes are even so that they never collide with a guest's isa-debug-exit
+ * status, which QEMU makes odd: {@code (value << 1) | 1}.
+ */
+public final class ExitCodes {
+    /** Every CPU halted (the usual {@code hlt} loop at the end of a kernel). */
+    public static final int HALTED = 0;
+    /** The command line was wrong (unknown option, bad size or duration). */
+    public static final int USAGE = 2;
+    /** The kernel file was rejected: missing, not an ELF64 x86_64 executable, bad layout, boot protocol error. */
+    public static final int KERNEL_REJECTED = 4;
+    /** limu could not start its engine: libunicorn missing or too old, native shim not built. */
+    public static final int ENGINE_UNAVAILABLE = 6;
+    /** The guest crashed: an exception it cannot handle, an access to unbacked physical memory. */
+    public static final int GUEST_CRASH = 8;
+    /** The run reached its --timeout. */
+    public static final int TIMEOUT = 10;
+    /** limu itself failed (a bug: please report it with the message). */
+    public static final int INTERNAL_ERROR = 12;
+    /** Stopped from outside (Ctrl-C). */
+    public static final int INTERRUPTED = 14;
+
+    private ExitCodes() {
+    }
+}

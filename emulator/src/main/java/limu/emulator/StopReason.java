@@ -1,0 +1,77 @@
+package limu.emulator;
+
+import java.time.Duration;
+
+/** Why a machine stopped, with the process exit code and the one-line message the CLI prints. */
+public sealed interface StopReason {
+    int exitCode();
+
+    String message();
+
+    /** The guest wrote {@code value} to the isa-debug-exit port: QEMU's status {@code (value << 1) | 1}. */
+    record GuestExit(int value, int status) implements StopReason {
+        @Override
+        public int exitCode() {
+            return status & 0xff;
+        }
+
+        @Override
+        public String message() {
+            return String.format("guest wrote 0x%x to the isa-debug-exit port: exit status %d", value, status);
+        }
+    }
+
+    /** Every CPU executed HLT and nothing can wake it. */
+    record Halted(boolean interruptsEnabled) implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.HALTED;
+        }
+
+        @Override
+        public String message() {
+            return interruptsEnabled
+                    ? "all CPUs halted with interrupts enabled, and no device can raise one"
+                    : "all CPUs halted with interrupts disabled";
+        }
+    }
+
+    /** The run went past its wall-clock limit. */
+    record Timeout(Duration limit, long rip, String where) implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.TIMEOUT;
+        }
+
+        @Override
+        public String message() {
+            return String.format("timeout after %s; CPU 0 was at 0x%016x%s", Durations.format(limit), rip, where);
+        }
+    }
+
+    /** The guest did something it cannot recover from; {@code report} holds the details, several lines. */
+    record GuestCrash(String summary, String report) implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.GUEST_CRASH;
+        }
+
+        @Override
+        public String message() {
+            return summary;
+        }
+    }
+
+    /** Stopped from outside (Ctrl-C, or the API's stop()). */
+    record Interrupted() implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.INTERRUPTED;
+        }
+
+        @Override
+        public String message() {
+            return "stopped by request";
+        }
+    }
+}

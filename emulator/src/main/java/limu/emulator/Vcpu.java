@@ -1,0 +1,64 @@
+package limu.emulator;
+
+import limu.bootloader.CpuEntryState;
+import limu.emulator.unicorn.DescriptorTable;
+import limu.emulator.unicorn.Engine;
+import limu.emulator.unicorn.Register;
+
+/** One virtual CPU: its engine and what the run loop knows about it. */
+final class Vcpu {
+    static final int MSR_EFER = 0xC0000080;
+    static final int MSR_PAT = 0x277;
+
+    final int index;
+    final Engine engine;
+    boolean halted;
+
+    Vcpu(int index, Engine engine) {
+        this.index = index;
+        this.engine = engine;
+    }
+
+    /**
+     * Puts the CPU in the state the boot plan says. Order matters: paging and
+     * the GDT must be valid before any selector is written, because Unicorn
+     * loads the descriptor through the guest page tables (UNICORN.md).
+     */
+    void enter(CpuEntryState s) {
+        engine.write(Register.CR4, s.cr4());
+        engine.writeMsr(MSR_EFER, s.efer());
+        engine.write(Register.CR3, s.cr3());
+        engine.write(Register.CR0, s.cr0());
+        engine.writeMsr(MSR_PAT, s.pat());
+        engine.writeGdtr(new DescriptorTable(s.gdtrBase(), s.gdtrLimit()));
+        engine.writeIdtr(new DescriptorTable(s.idtrBase(), s.idtrLimit()));
+        engine.write(Register.CS, s.cs());
+        engine.write(Register.SS, s.ss());
+        engine.write(Register.DS, s.ds());
+        engine.write(Register.ES, s.es());
+        engine.write(Register.FS, s.fs());
+        engine.write(Register.GS, s.gs());
+        engine.write(Register.FS_BASE, s.fsBase());
+        engine.write(Register.GS_BASE, s.gsBase());
+        for (Register r : Register.GENERAL) {
+            engine.write(r, 0);
+        }
+        engine.write(Register.CR2, 0);
+        engine.write(Register.CR8, 0);
+        engine.write(Register.RSP, s.rsp());
+        engine.write(Register.RDI, s.rdi());
+        engine.write(Register.RFLAGS, s.rflags());
+        engine.write(Register.RIP, s.rip());
+    }
+
+    /** True when the instruction just before RIP is HLT (how Unicorn returns from one). */
+    boolean stoppedOnHlt() {
+        byte[] b = new byte[1];
+        long rip = engine.read(Register.RIP);
+        return engine.readVirtual(rip - 1, b) && (b[0] & 0xff) == 0xF4;
+    }
+
+    boolean interruptsEnabled() {
+        return (engine.read(Register.RFLAGS) & (1 << 9)) != 0;
+    }
+}

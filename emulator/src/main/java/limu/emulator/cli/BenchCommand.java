@@ -1,0 +1,267 @@
+package limu.emulator.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import limu.bootloader.BootException;
+import limu.devices.Device;
+import limu.devices.PortBus;
+import limu.devices.PortRange;
+import limu.emulator.Machine;
+import limu.emulator.MachineConfig;
+import limu.emulator.StopReason;
+import limu.emulator.bench.BareEngine;
+import limu.emulator.unicorn.CpuHooks;
+import limu.emulator.unicorn.RunExit;
+import limu.emulator.unicorn.Slice;
+import limu.emulator.unicorn.UnicornEngine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code limu bench}: prints boot latency, guest speed and port-write cost, with references measured in the same run. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure limu on the bundled kernels and print the figures (no pass/fail):",
+            "  - process start to first serial byte and to exit, for the hello kernel (fresh JVM each run)",
+            "  - boot-to-exit inside a warm JVM",
+            "  - guest instructions per second on the hello kernel's compute loop, next to a bare Unicorn loop",
+            "  - the cost of one guest port write reaching a Java device, next to a write nobody handles in Java"})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--kernels", paramLabel = "DIR", defaultValue = "kernel-images/out",
+            description = "where the built kernels are (default: ${DEFAULT-VALUE})")
+    Path kernels;
+
+    @Option(names = "--runs", defaultValue = "5", description = "repetitions of each timing (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--compute-iterations", defaultValue = "20000000",
+            description = "iterations of the hello kernel's compute loop in the release build; the dev build"
+                    + " runs a tenth of them (default: ${DEFAULT-VALUE})")
+    long iterations;
+
+    @Override
+    public Integer call() throws Exception {
+        Path hello = kernels.resolve("hello.elf");
+        if (!Files.isRegularFile(hello)) {
+            System.err.println("limu: " + hello + " not found: build the kernels with kernel-images/build.sh");
+            return 4;
+        }
+        System.out.printf("limu bench: %d runs each, kernels from %s%n%n", runs, kernels);
+        processLatency(hello);
+        warmBoot(hello);
+        // the dev build runs about 12x more instructions per iteration: a tenth of the loop keeps it short
+        computeSpeed(kernels.resolve("hello.elf"), "dev", iterations / 10);
+        Path release = kernels.resolve("hello-release.elf");
+        if (Files.isRegularFile(release)) {
+            computeSpeed(release, "release", iterations);
+        }
+        bareLoop();
+        portWrites();
+        return 0;
+    }
+
+    /** Fresh `java ... limu run hello.elf` processes: spawn to first stdout byte, and to exit. */
+    private void processLatency(Path hello) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = List.of(java, "-Dlimu.home=" + System.getProperty("limu.home", "."),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", hello.toString());
+        double[] first = new double[runs];
+        double[] exit = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try (InputStream out = p.getInputStream()) {
+                int b = out.read();
+                first[i] = ms(System.nanoTime() - t0);
+                out.transferTo(OutputStream.nullOutputStream());
+                p.waitFor();
+                exit[i] = ms(System.nanoTime() - t0);
+                if (b < 0 || p.exitValue() != 33) {
+                    System.out.println("  (hello did not pass: exit " + p.exitValue() + ")");
+                }
+            }
+        }
+        System.out.println("hello kernel, a new JVM per run (process start -> ...):");
+        System.out.printf("  first serial byte   median %7.1f ms  min %7.1f ms%n", median(first), min(first));
+        System.out.printf("  process exit        median %7.1f ms  min %7.1f ms%n%n", median(exit), min(exit));
+    }
+
+    /** Boot and run inside this JVM, after a warm-up: the cost of the machine itself. */
+    private void warmBoot(Path hello) throws IOException, BootException {
+        byte[] elf = Files.readAllBytes(hello);
+        double[] t = new double[runs];
+        for (int i = -1; i < runs; i++) {
+            long t0 = System.nanoTime();
+            try (Machine m = Machine.boot(MachineConfig.defaults(OutputStream.nullOutputStream()), elf, "hello.elf")) {
+                m.run();
+            }
+            if (i >= 0) {
+                t[i] = ms(System.nanoTime() - t0);
+            }
+        }
+        System.out.printf("hello kernel, boot to exit in a warm JVM: median %.2f ms  min %.2f ms%n%n", median(t), min(t));
+    }
+
+    /** Instructions counted in one run (with the counting hook), time taken in another (without it). */
+    private void computeSpeed(Path kernel, String profile, long iterations) throws IOException, BootException {
+        byte[] elf = Files.readAllBytes(kernel);
+        MachineConfig base = MachineConfig.defaults(OutputStream.nullOutputStream()).withCmdline("compute " + iterations);
+        long instructions;
+        try (Machine m = Machine.boot(base.withCountInstructions(true), elf, kernel.toString())) {
+            StopReason r = m.run();
+            if (!(r instanceof StopReason.GuestExit)) {
+                System.out.println("  compute run ended unexpectedly: " + r.message());
+                return;
+            }
+            instructions = m.instructions();
+        }
+        double[] t = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            try (Machine m = Machine.boot(base, elf, kernel.toString())) {
+                m.run();
+            }
+            t[i] = ms(System.nanoTime() - t0);
+        }
+        double med = median(t);
+        System.out.printf("hello compute loop (%s build, %,d iterations): %,d guest instructions%n", profile,
+                iterations, instructions);
+        System.out.printf("  boot+run median %.1f ms -> %,.0f million instructions/s%n%n", med,
+                instructions / med / 1000.0);
+    }
+
+    /** Reference: the same engine with no machine around it, `dec ecx; jnz` 100 M times. */
+    private void bareLoop() {
+        long loops = 100_000_000L;
+        byte[] code = {(byte) 0xb9, 0, (byte) 0xe1, (byte) 0xf5, 0x05,  // mov ecx, 100000000
+            (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xfc, (byte) 0xf4};  // dec ecx; jnz; hlt
+        double[] t = new double[runs];
+        try (BareEngine bare = new BareEngine(new NoDevices(), false)) {
+            for (int i = 0; i < runs; i++) {
+                UnicornEngine e = bare.load(code);
+                long t0 = System.nanoTime();
+                runToHlt(e);
+                t[i] = ms(System.nanoTime() - t0);
+            }
+        }
+        double med = median(t);
+        System.out.printf("reference: bare Unicorn engine, `dec ecx; jnz` x %,d: median %.1f ms -> %,.0f million"
+                + " instructions/s%n%n", loops, med, (2 * loops + 2) / med / 1000.0);
+    }
+
+    /** A guest loop of OUTs to a Java device, against the same loop of OUTs that the shim alone handles. */
+    private void portWrites() {
+        int count = 2_000_000;
+        // mov ecx, count; mov dx, 0x80; loop: out dx, al; dec ecx; jnz loop; hlt
+        byte[] code = {(byte) 0xb9, (byte) count, (byte) (count >> 8), (byte) (count >> 16), (byte) (count >> 24),
+            0x66, (byte) 0xba, (byte) 0x80, 0x00, (byte) 0xee, (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xfb,
+            (byte) 0xf4};
+        byte[] noOut = code.clone();
+        noOut[9] = (byte) 0x90;                                      // the same loop with a nop instead of out
+        CountingDevice device = new CountingDevice();
+        PortBus bus = new PortBus();
+        bus.attach(device);
+        CpuHooks toBus = new CpuHooks() {
+            @Override
+            public int portIn(int port, int size) {
+                return bus.read(port, size);
+            }
+
+            @Override
+            public boolean portOut(int port, int size, int value) {
+                bus.write(port, size, value);
+                return false;
+            }
+        };
+        double withOut;
+        double withNop;
+        try (BareEngine bare = new BareEngine(toBus, false)) {
+            withOut = bestOf(bare, code);
+        }
+        try (BareEngine bare = new BareEngine(toBus, false)) {
+            withNop = bestOf(bare, noOut);
+        }
+        System.out.printf("guest OUT reaching a Java device through the JNI shim (%,d writes, device saw %,d):%n",
+                count, device.writes);
+        System.out.printf("  loop with OUT %.1f ms, same loop with NOP %.1f ms -> %.1f ns per port write%n",
+                withOut, withNop, (withOut - withNop) * 1e6 / count);
+    }
+
+    private double bestOf(BareEngine bare, byte[] code) {
+        double[] t = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            UnicornEngine e = bare.load(code);
+            long t0 = System.nanoTime();
+            runToHlt(e);
+            t[i] = ms(System.nanoTime() - t0);
+        }
+        return median(t);
+    }
+
+    private static void runToHlt(UnicornEngine e) {
+        Slice s;
+        do {
+            s = e.run(Long.MAX_VALUE);
+        } while (s.exit() == RunExit.BUDGET);
+    }
+
+    private static final class NoDevices implements CpuHooks {
+        @Override
+        public int portIn(int port, int size) {
+            return 0xff;
+        }
+
+        @Override
+        public boolean portOut(int port, int size, int value) {
+            return false;
+        }
+    }
+
+    private static final class CountingDevice implements Device {
+        long writes;
+
+        @Override
+        public String name() {
+            return "counter";
+        }
+
+        @Override
+        public List<PortRange> ports() {
+            return List.of(new PortRange(0x80, 1));
+        }
+
+        @Override
+        public int portRead(int port, int size) {
+            return 0;
+        }
+
+        @Override
+        public void portWrite(int port, int size, int value) {
+            writes++;
+        }
+
+        @Override
+        public void reset() {
+            writes = 0;
+        }
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(Double.NaN);
+    }
+}

@@ -1,0 +1,55 @@
+package limu.emulator.cli;
+
+import limu.emulator.ExitCodes;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code limu}: the command line. */
+@Command(name = "limu", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Boots x86_64 kernels written for the Limine boot protocol straight from their ELF file:"
+                + " no firmware, no ISO, no bootloader binary.",
+        subcommands = {RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes of 'limu run':%n",
+        exitCodeList = {
+            "0:all CPUs halted (the usual hlt loop at the end of a kernel)",
+            "odd N:the guest wrote v to the isa-debug-exit port 0xf4: N = (v << 1) | 1, as QEMU",
+            "2:bad command line",
+            "4:kernel rejected (missing file, not an ELF64 x86_64 executable, bad layout)",
+            "6:engine unavailable (libunicorn missing or older than 2.1, native shim not built)",
+            "8:guest crashed (unhandled exception, access to unbacked physical memory)",
+            "10:timeout",
+            "12:internal error in limu",
+            "14:stopped by Ctrl-C"})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code, without exiting (for tests and embedding). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeExceptionMapper(t -> ExitCodes.INTERNAL_ERROR);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("limu: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help' for more information.");
+            return ExitCodes.USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, c, parsed) -> {
+            c.getErr().println("limu: internal error: " + ex);
+            for (StackTraceElement e : ex.getStackTrace()) {
+                c.getErr().println("    at " + e);
+            }
+            return ExitCodes.INTERNAL_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"limu " + (v == null ? "0.1.0" : v)};
+        }
+    }
+}

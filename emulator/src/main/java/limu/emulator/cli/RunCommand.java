@@ -1,0 +1,205 @@
+package limu.emulator.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import limu.bootloader.BootException;
+import limu.bootloader.BootPlan;
+import limu.bootloader.MemoryMapEntry;
+import limu.emulator.Durations;
+import limu.emulator.ExitCodes;
+import limu.emulator.Machine;
+import limu.emulator.MachineConfig;
+import limu.emulator.Sizes;
+import limu.emulator.StopReason;
+import limu.emulator.unicorn.UnicornException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code limu run KERNEL}: boot one kernel, serial on stdout, and exit with a code that says how it ended. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Boot a Limine-protocol kernel ELF. Serial (COM1) goes to stdout; limu's own messages",
+            "go to stderr, prefixed 'limu:'. See 'limu --help' for the exit codes."})
+public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "KERNEL", description = "the kernel ELF file")
+    Path kernel;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", defaultValue = "256M",
+            description = "guest RAM, e.g. 256M, 1G (default: ${DEFAULT-VALUE}; 32M at least)")
+    String memory;
+
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "stop with exit code 10 after this much wall-clock time, e.g. 10s, 500ms, 2m")
+    String timeout;
+
+    @Option(names = "--cmdline", paramLabel = "TEXT", defaultValue = "",
+            description = "the executable cmdline the kernel receives")
+    String cmdline;
+
+    @Option(names = "--serial", paramLabel = "FILE",
+            description = "write COM1 output to FILE instead of stdout")
+    Path serialFile;
+
+    @Option(names = "--debugcon", paramLabel = "FILE",
+            description = "write port 0xE9 output to FILE (default: stdout, mixed with serial)")
+    Path debugconFile;
+
+    @Option(names = "--date", paramLabel = "WHEN",
+            description = "the date at boot: UNIX seconds or an ISO-8601 instant (default: now)")
+    String date;
+
+    @Option(names = "--5-level-paging",
+            description = "let a kernel that asks for 5-level paging have it (default: 4-level only)")
+    boolean fiveLevel;
+
+    @Option(names = "--unicorn-lib", paramLabel = "PATH",
+            description = "use this libunicorn.so (2.1 or newer) instead of LIMU_UNICORN_LIB or limu's own copy")
+    Path unicornLib;
+
+    @Option(names = {"-v", "--verbose"}, description = "print the boot plan (base revision, requests, memory map)")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        MachineConfig config;
+        try {
+            config = config();
+        } catch (IllegalArgumentException e) {
+            err.println("limu: " + e.getMessage());
+            return ExitCodes.USAGE;
+        } catch (IOException e) {
+            err.println("limu: cannot open output: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        byte[] elf;
+        try {
+            elf = Files.readAllBytes(kernel);
+        } catch (NoSuchFileException e) {
+            err.println("limu: " + kernel + ": no such file");
+            return ExitCodes.KERNEL_REJECTED;
+        } catch (IOException e) {
+            err.println("limu: " + kernel + ": cannot read: " + e.getMessage());
+            return ExitCodes.KERNEL_REJECTED;
+        } catch (OutOfMemoryError e) {
+            err.println("limu: " + kernel + ": too large to be a kernel");
+            return ExitCodes.KERNEL_REJECTED;
+        }
+        try (Machine machine = Machine.boot(config, elf, kernel.getFileName().toString())) {
+            if (verbose) {
+                describe(machine.plan(), err);
+            }
+            StopReason reason;
+            sun.misc.SignalHandler previous = onCtrlC(machine);
+            try {
+                reason = machine.run();
+            } finally {
+                restoreCtrlC(previous);
+            }
+            closeFiles(config);
+            err.println("limu: " + reason.message());
+            if (reason instanceof StopReason.GuestCrash crash) {
+                err.println(crash.report());
+            }
+            err.flush();
+            return reason.exitCode();
+        } catch (BootException e) {
+            err.println("limu: " + e.getMessage());
+            return ExitCodes.KERNEL_REJECTED;
+        } catch (UnicornException e) {
+            err.println("limu: " + e.getMessage());
+            return ExitCodes.ENGINE_UNAVAILABLE;
+        } catch (UnsatisfiedLinkError e) {
+            err.println("limu: native code unavailable: " + e.getMessage());
+            return ExitCodes.ENGINE_UNAVAILABLE;
+        }
+    }
+
+    /** Ctrl-C ends the run through the run loop, so output is flushed and the exit code says so. */
+    private static sun.misc.SignalHandler onCtrlC(Machine machine) {
+        try {
+            return sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> machine.requestStop());
+        } catch (IllegalArgumentException e) {
+            return null; // no SIGINT here (the JVM was started with -Xrs): Ctrl-C kills as usual
+        }
+    }
+
+    private static void restoreCtrlC(sun.misc.SignalHandler previous) {
+        if (previous != null) {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), previous);
+        }
+    }
+
+    private MachineConfig config() throws IOException {
+        long bytes = Sizes.parse(memory);
+        PrintStream stdout = System.out;
+        OutputStream serial = serialFile == null ? stdout : new BufferedOutputStream(new FileOutputStream(serialFile.toFile()));
+        OutputStream debugcon = debugconFile == null ? serial
+                : new BufferedOutputStream(new FileOutputStream(debugconFile.toFile()));
+        Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
+        boolean interactive = System.console() != null && serialFile == null;
+        return new MachineConfig(bytes, cmdline, bootEpoch(), fiveLevel, limit, serial, debugcon, interactive,
+                Optional.ofNullable(unicornLib), false);
+    }
+
+    private void closeFiles(MachineConfig config) {
+        try {
+            if (serialFile != null) {
+                config.serialOutput().close();
+            }
+            if (debugconFile != null) {
+                config.debugconOutput().close();
+            }
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("limu: closing output: " + e.getMessage());
+        }
+    }
+
+    private long bootEpoch() {
+        if (date == null) {
+            return Instant.now().getEpochSecond();
+        }
+        if (date.matches("-?\\d{1,12}")) {
+            return Long.parseLong(date);
+        }
+        try {
+            return Instant.parse(date).getEpochSecond();
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("--date: '" + date + "' is neither UNIX seconds nor an ISO-8601 instant"
+                    + " such as 2026-01-01T00:00:00Z");
+        }
+    }
+
+    static void describe(BootPlan plan, PrintWriter err) {
+        err.printf("limu: base revision %d requested, %d used (%s); %d-level paging; HHDM at 0x%x%n",
+                plan.requestedBaseRevision(), plan.baseRevision(),
+                plan.baseRevisionSupported() ? "supported" : "NOT supported", plan.pagingLevels(), plan.hhdmOffset());
+        err.printf("limu: kernel at physical 0x%x, virtual 0x%x, entry 0x%x%n", plan.kernelPhysicalBase(),
+                plan.kernelVirtualBase(), plan.bsp().rip());
+        err.println("limu: requests answered: " + String.join(", ", plan.answeredRequests()));
+        if (!plan.ignoredRequests().isEmpty()) {
+            err.println("limu: requests left unanswered: " + String.join(", ", plan.ignoredRequests()));
+        }
+        for (MemoryMapEntry e : plan.memoryMap()) {
+            err.printf("limu:   memmap 0x%016x-0x%016x %s%n", e.base(), e.base() + e.length(), e.type());
+        }
+        err.flush();
+    }
+}

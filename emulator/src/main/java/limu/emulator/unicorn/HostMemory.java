@@ -1,0 +1,68 @@
+package limu.emulator.unicorn;
+
+import com.sun.jna.Pointer;
+
+/**
+ * A block of host memory (anonymous mmap, zero-filled, backed lazily) that
+ * serves as guest RAM: mapped into every vCPU's engine, so all CPUs see each
+ * other's writes at once, and read or written by the host at any time.
+ */
+public final class HostMemory implements AutoCloseable {
+    private final long address;
+    private final long size;
+    private final Pointer base;
+    private boolean freed;
+
+    public HostMemory(UnicornLibrary library, long size) {
+        if (size <= 0 || (size & 0xfff) != 0) {
+            throw new IllegalArgumentException("guest RAM size must be a positive multiple of 4 KiB: " + size);
+        }
+        this.address = Shim.ramAlloc(size);
+        this.size = size;
+        this.base = new Pointer(address);
+    }
+
+    /** The host address, for {@link Engine#mapRam}. */
+    public long address() {
+        return address;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    public void write(long offset, byte[] src, int off, int len) {
+        check(offset, len);
+        base.write(offset, src, off, len);
+    }
+
+    public void read(long offset, byte[] dst, int off, int len) {
+        check(offset, len);
+        base.read(offset, dst, off, len);
+    }
+
+    public long readLong(long offset) {
+        check(offset, 8);
+        return base.getLong(offset);
+    }
+
+    public void writeLong(long offset, long value) {
+        check(offset, 8);
+        base.setLong(offset, value);
+    }
+
+    private void check(long offset, long len) {
+        if (freed || offset < 0 || len < 0 || offset + len > size) {
+            throw new IndexOutOfBoundsException(String.format("host memory access 0x%x+0x%x outside 0x%x bytes",
+                    offset, len, size));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!freed) {
+            freed = true;
+            Shim.ramFree(address, size);
+        }
+    }
+}

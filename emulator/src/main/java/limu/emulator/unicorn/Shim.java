@@ -1,0 +1,49 @@
+package limu.emulator.unicorn;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** The JNI shim of native/ (limu_shim.c): hooks, the slice runner and guest RAM allocation. */
+final class Shim {
+    private static final String RESOURCE = "/limu/native/liblimu_shim.so";
+
+    private Shim() {
+    }
+
+    /** Loads the shim from the classpath and binds it to the same libunicorn JNA opened. */
+    static void load(Path unicornLibrary) {
+        try (InputStream in = Shim.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new UnicornException("the native shim " + RESOURCE
+                        + " is not on the classpath (build the native module with Maven)");
+            }
+            Path tmp = Files.createTempFile("limu-shim", ".so");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            System.load(tmp.toAbsolutePath().toString());
+        } catch (IOException e) {
+            throw new UnicornException("cannot unpack the native shim: " + e.getMessage());
+        }
+        String error = bind(unicornLibrary.toString());
+        if (error != null) {
+            throw new UnicornException("native shim cannot use " + unicornLibrary + ": " + error);
+        }
+    }
+
+    static native String bind(String unicornLibraryPath);
+
+    static native long ramAlloc(long bytes);
+
+    static native void ramFree(long address, long bytes);
+
+    static native long attach(long uc, CpuHooks hooks, boolean countInstructions);
+
+    static native void detach(long shim);
+
+    static native int run(long shim, long begin, long blockBudget, long[] out);
+
+    static native void requestStop(long shim);
+}
