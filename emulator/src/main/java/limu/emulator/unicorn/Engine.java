@@ -20,6 +20,12 @@ public interface Engine extends AutoCloseable {
 
     void writeIdtr(DescriptorTable table);
 
+    /** The task register (selector and cached TSS descriptor). */
+    SystemSegment readTr();
+
+    /** The LDT register. */
+    SystemSegment readLdtr();
+
     long readMsr(int index);
 
     void writeMsr(int index, long value);

@@ -10,6 +10,8 @@ public final class UnicornEngine implements Engine {
     private static final int REG_GDTR = 243;
     private static final int REG_IDTR = 242;
     private static final int REG_MSR = 248;
+    private static final int REG_LDTR = 244;
+    private static final int REG_TR = 245;
     private static final Map<Register, Integer> IDS = new EnumMap<>(Register.class);
 
     static {
@@ -96,6 +98,22 @@ public final class UnicornEngine implements Engine {
     private void writeTable(int id, String name, DescriptorTable table) {
         long[] mmr = {0, table.base(), table.limit() & 0xffffffffL};
         UnicornException.check(Uc.uc_reg_write(uc, id, mmr), "write " + name);
+    }
+
+    @Override
+    public SystemSegment readTr() {
+        return readSystemSegment(REG_TR, "TR");
+    }
+
+    @Override
+    public SystemSegment readLdtr() {
+        return readSystemSegment(REG_LDTR, "LDTR");
+    }
+
+    private SystemSegment readSystemSegment(int id, String name) {
+        long[] mmr = new long[3];
+        UnicornException.check(Uc.uc_reg_read(uc, id, mmr), "read " + name);
+        return new SystemSegment((int) (mmr[0] & 0xffff), mmr[1], (int) mmr[2], (int) (mmr[2] >>> 32));
     }
 
     // uc_x86_msr: u32 rid @0, u64 value @8

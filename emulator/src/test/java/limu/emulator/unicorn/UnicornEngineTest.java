@@ -210,8 +210,15 @@ class UnicornEngineTest {
         assertEquals(0xd00, cpu.readMsr(0xC0000080) & 0xd00);
         cpu.writeGdtr(new DescriptorTable(DATA + 0x100, 0x37));
         assertEquals(new DescriptorTable(DATA + 0x100, 0x37), cpu.readGdtr());
-        cpu.write(Register.CR8, 0);
+        cpu.writeIdtr(new DescriptorTable(DATA + 0x200, 0xfff));
+        assertEquals(new DescriptorTable(DATA + 0x200, 0xfff), cpu.readIdtr());
+        cpu.write(Register.CR8, 5);
+        assertEquals(5, cpu.read(Register.CR8));
         assertEquals(0x1000, cpu.read(Register.CR3));
+        assertEquals(0x20, cpu.read(Register.CR4));
+        assertEquals(0x80010011L, cpu.read(Register.CR0));
+        assertEquals(0, cpu.readTr().selector(), "no task register loaded");
+        assertEquals(0, cpu.readLdtr().selector());
     }
 
     @Test

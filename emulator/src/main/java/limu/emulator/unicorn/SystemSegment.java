@@ -1,0 +1,5 @@
+package limu.emulator.unicorn;
+
+/** TR or LDTR: the selector and the descriptor cache (base, limit, access flags). */
+public record SystemSegment(int selector, long base, int limit, int flags) {
+}
