@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What Limine maps before jumping to the kernel (its {@code build_pagemap}, FACTS 1.3–1.4):
+ * What Limine maps before jumping to the kernel (its {@code build_pagemap}, FACTS 1.3–1.4; PROTOCOL.md "Memory
+ * Layout at Entry"):
  * <ul>
  * <li>the kernel's PT_LOAD segments at their link addresses, 4 KiB pages, present, writable iff
  * PF_W, no-execute iff not PF_X, supervisor; all of it under the top-level entry 511;</li>
@@ -15,16 +16,20 @@ import java.util.Set;
  * <li>memory-map regions: revision 0 all of them (identity and HHDM), revisions 1–2 all but
  * RESERVED and BAD_MEMORY, both only above 4 GiB; revision 3 only USABLE,
  * BOOTLOADER_RECLAIMABLE, EXECUTABLE_AND_MODULES and FRAMEBUFFER regions, at any address,
- * rounded out to 4 KiB.</li>
+ * rounded out to 4 KiB; revision 4 and later also ACPI_RECLAIMABLE, ACPI_NVS and RESERVED_MAPPED.</li>
  * </ul>
- * HHDM and identity pages are supervisor, writable and executable (as Limine's); contiguous
- * regions are coalesced so 2 MiB pages can be used. Nothing else is mapped.
+ * HHDM and identity pages are supervisor, writable and executable (as Limine's) and write-back, except
+ * FRAMEBUFFER regions, mapped write-combining (PAT entry 5) wherever they are mapped; contiguous regions are
+ * coalesced so 2 MiB pages can be used. Nothing else is mapped.
  */
 final class BootAddressSpace {
     static final long FOUR_GIB = 1L << 32;
     private static final long PAGE = PageTables.PAGE;
     private static final Set<MemoryType> REVISION_3_HHDM = Set.of(MemoryType.USABLE,
             MemoryType.BOOTLOADER_RECLAIMABLE, MemoryType.EXECUTABLE_AND_MODULES, MemoryType.FRAMEBUFFER);
+    private static final Set<MemoryType> REVISION_4_HHDM = Set.of(MemoryType.USABLE,
+            MemoryType.BOOTLOADER_RECLAIMABLE, MemoryType.EXECUTABLE_AND_MODULES, MemoryType.FRAMEBUFFER,
+            MemoryType.ACPI_RECLAIMABLE, MemoryType.ACPI_NVS, MemoryType.RESERVED_MAPPED);
 
     private BootAddressSpace() {
     }
@@ -44,11 +49,12 @@ final class BootAddressSpace {
                 tables.mapPageMerging(va, image.physical(va), flags);
             }
         }
+        List<long[]> framebuffers = framebufferRegions(memoryMap);
         if (baseRevision == 0) {
-            tables.map(PAGE, PAGE, FOUR_GIB - PAGE, PageTables.WRITABLE);
+            mapAround(tables, 0, PAGE, FOUR_GIB, framebuffers);
         }
         if (baseRevision < 3) {
-            tables.map(hhdmOffset, 0, FOUR_GIB, PageTables.WRITABLE);
+            mapAround(tables, hhdmOffset, 0, FOUR_GIB, framebuffers);
         }
         for (long[] r : directMapRegions(baseRevision, memoryMap)) {
             if (baseRevision == 0) {
@@ -56,14 +62,58 @@ final class BootAddressSpace {
             }
             tables.map(hhdmOffset + r[0], r[0], r[1] - r[0], PageTables.WRITABLE);
         }
+        for (long[] fb : framebuffers) {
+            if (baseRevision == 0) {
+                tables.mapWriteCombining(fb[0], fb[0], fb[1] - fb[0], PageTables.WRITABLE);
+            }
+            tables.mapWriteCombining(hhdmOffset + fb[0], fb[0], fb[1] - fb[0], PageTables.WRITABLE);
+        }
         return tables;
     }
 
-    /** Physical {@code [start, end)} ranges the HHDM covers beyond the fixed 0–4 GiB, coalesced and page-rounded. */
+    /** Maps physical {@code [start, end)} at {@code offset + pa}, write-back, leaving out {@code holes}. */
+    private static void mapAround(PageTables tables, long offset, long start, long end, List<long[]> holes)
+            throws BootException {
+        long next = start;
+        for (long[] hole : holes) {
+            if (hole[1] <= next || hole[0] >= end) {
+                continue;
+            }
+            if (hole[0] > next) {
+                tables.map(offset + next, next, hole[0] - next, PageTables.WRITABLE);
+            }
+            next = hole[1];
+        }
+        if (next < end) {
+            tables.map(offset + next, next, end - next, PageTables.WRITABLE);
+        }
+    }
+
+    /** FRAMEBUFFER regions rounded out to pages, sorted and coalesced: mapped write-combining in every revision. */
+    static List<long[]> framebufferRegions(List<MemoryMapEntry> memoryMap) {
+        List<long[]> ranges = new ArrayList<>();
+        for (MemoryMapEntry e : memoryMap) {
+            if (e.type() == MemoryType.FRAMEBUFFER) {
+                ranges.add(new long[]{e.base() & -PAGE, (e.end() + PAGE - 1) & -PAGE});
+            }
+        }
+        return coalesce(ranges);
+    }
+
+    /**
+     * Physical {@code [start, end)} ranges the HHDM covers beyond the fixed 0–4 GiB, framebuffers excepted,
+     * coalesced and page-rounded.
+     */
     static List<long[]> directMapRegions(int baseRevision, List<MemoryMapEntry> memoryMap) {
         List<long[]> ranges = new ArrayList<>();
         for (MemoryMapEntry e : memoryMap) {
+            if (e.type() == MemoryType.FRAMEBUFFER) {
+                continue;
+            }
             if (baseRevision == 3 && !REVISION_3_HHDM.contains(e.type())) {
+                continue;
+            }
+            if (baseRevision >= 4 && !REVISION_4_HHDM.contains(e.type())) {
                 continue;
             }
             if (baseRevision >= 1 && baseRevision < 3
@@ -80,6 +130,10 @@ final class BootAddressSpace {
             }
             ranges.add(new long[]{base & -PAGE, (end + PAGE - 1) & -PAGE});
         }
+        return coalesce(ranges);
+    }
+
+    private static List<long[]> coalesce(List<long[]> ranges) {
         ranges.sort(Comparator.comparingLong(r -> r[0]));
         List<long[]> merged = new ArrayList<>();
         for (long[] r : ranges) {

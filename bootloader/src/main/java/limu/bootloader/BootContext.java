@@ -1,11 +1,20 @@
 package limu.bootloader;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
-/** What a request needs to build its response: the placed boot, guest RAM and the allocator. */
+/**
+ * What a request needs to build its response: the placed boot, guest RAM, the allocator and the platform's
+ * firmware tables; and where requests leave what the boot plan reports beyond their responses (parked APs, loaded
+ * files, x2APIC).
+ */
 final class BootContext {
     private static final int RESPONSE_ALIGN = 16;
+
+    /** An AP the MP request parked: its {@code limine_mp_info} and the top of its stack, both physical. */
+    record ParkedAp(int cpuIndex, int lapicId, long infoPhysical, long stackTopPhysical) {
+    }
 
     private final String fileName;
     private final BootConfig config;
@@ -15,9 +24,16 @@ final class BootContext {
     private final int baseRevision;
     private final int pagingLevels;
     private final long hhdmOffset;
+    private final Platform.Tables platform;
+    private final long stackSize;
+    private final List<ParkedAp> parkedAps = new ArrayList<>();
+    private final List<LoadedFile> loadedFiles = new ArrayList<>();
+    private boolean x2apicEnabled;
+    private long cmdline = -1;
 
     BootContext(String fileName, BootConfig config, PhysicalMemory ram, PhysicalAllocator allocator,
-                KernelImage image, int baseRevision, int pagingLevels, long hhdmOffset) {
+                KernelImage image, int baseRevision, int pagingLevels, long hhdmOffset, Platform.Tables platform,
+                long stackSize) {
         this.fileName = fileName;
         this.config = config;
         this.ram = ram;
@@ -26,6 +42,8 @@ final class BootContext {
         this.baseRevision = baseRevision;
         this.pagingLevels = pagingLevels;
         this.hhdmOffset = hhdmOffset;
+        this.platform = platform;
+        this.stackSize = stackSize;
     }
 
     String fileName() {
@@ -62,8 +80,28 @@ final class BootContext {
         return image.virtualBase();
     }
 
+    KernelImage image() {
+        return image;
+    }
+
     PhysicalAllocator allocator() {
         return allocator;
+    }
+
+    /** ACPI, SMBIOS and framebuffer placement. */
+    Platform.Tables platform() {
+        return platform;
+    }
+
+    /** Bytes of every stack (BSP and APs), a multiple of 4 KiB. */
+    long stackSize() {
+        return stackSize;
+    }
+
+    /** The kernel's path on the boot volume. */
+    String kernelPath() {
+        String path = config.kernelPath();
+        return path == null ? VolumePath.ofFileName(fileName) : VolumePath.normalise(path);
     }
 
     /** Zeroed bootloader-reclaimable memory for a response (16-byte aligned); its revision field reads 0. */
@@ -88,8 +126,38 @@ final class BootContext {
         return paddr;
     }
 
+    /**
+     * The executable command line as a string in memory, made once: the Executable Cmdline response and the
+     * executable file's {@code string} point at the same bytes, as the protocol says.
+     */
+    long cmdlineString() throws BootException {
+        if (cmdline < 0) {
+            cmdline = string(config.cmdline(), "the cmdline");
+        }
+        return cmdline;
+    }
+
+    /** Pages of EXECUTABLE_AND_MODULES memory holding {@code bytes}, the rest of the last page zeroed. */
+    long placeFile(byte[] bytes, String what) throws BootException {
+        long page = PhysicalAllocator.PAGE;
+        long pages = Math.max(page, (bytes.length + page - 1) & -page);
+        long paddr = allocator.allocatePages(pages, page, MemoryType.EXECUTABLE_AND_MODULES, what);
+        write(paddr, bytes);
+        byte[] zeros = new byte[(int) (pages - bytes.length)];
+        ram.write(paddr + bytes.length, zeros, 0, zeros.length);
+        return paddr;
+    }
+
     void writeU64(long paddr, long value) {
         write(paddr, LittleEndian.u64Bytes(value));
+    }
+
+    void writeU32(long paddr, long value) {
+        byte[] b = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            b[i] = (byte) (value >>> (8 * i));
+        }
+        write(paddr, b);
     }
 
     void write(long paddr, byte[] bytes) {
@@ -99,5 +167,21 @@ final class BootContext {
     /** The memory map as it stands (see {@link PhysicalAllocator#memoryMap()}). */
     List<MemoryMapEntry> memoryMap() {
         return allocator.memoryMap();
+    }
+
+    List<ParkedAp> parkedAps() {
+        return parkedAps;
+    }
+
+    List<LoadedFile> loadedFiles() {
+        return loadedFiles;
+    }
+
+    boolean x2apicEnabled() {
+        return x2apicEnabled;
+    }
+
+    void x2apicEnabled(boolean enabled) {
+        this.x2apicEnabled = enabled;
     }
 }

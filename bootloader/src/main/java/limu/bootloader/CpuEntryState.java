@@ -9,4 +9,9 @@ package limu.bootloader;
 public record CpuEntryState(long rip, long rsp, long rdi, long rflags, long cr0, long cr3, long cr4, long efer, long pat,
                             long gdtrBase, int gdtrLimit, long idtrBase, int idtrLimit,
                             int cs, int ds, int es, int fs, int gs, int ss, long fsBase, long gsBase) {
+    /** This state with another instruction pointer. */
+    public CpuEntryState withRip(long newRip) {
+        return new CpuEntryState(newRip, rsp, rdi, rflags, cr0, cr3, cr4, efer, pat, gdtrBase, gdtrLimit, idtrBase,
+                idtrLimit, cs, ds, es, fs, gs, ss, fsBase, gsBase);
+    }
 }

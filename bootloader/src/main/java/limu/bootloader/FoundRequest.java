@@ -13,6 +13,10 @@ final class FoundRequest {
         this.offset = offset;
     }
 
+    KernelImage image() {
+        return image;
+    }
+
     long id2() {
         return u64(16);
     }

@@ -205,6 +205,21 @@ final class KernelImage {
         return value;
     }
 
+    /** Whether the kernel virtual address {@code vaddr} lies in one of the PT_LOAD segments. */
+    boolean contains(long vaddr) {
+        return segmentAt(vaddr) != null;
+    }
+
+    /** The qword at kernel virtual address {@code vaddr} as loaded; all 8 bytes must be {@link #contains contained}. */
+    long u64AtVirtual(long vaddr) {
+        return u64(vaddr - virtualBase);
+    }
+
+    /** The byte at kernel virtual address {@code vaddr} as loaded (0 in BSS), which must be contained. */
+    int byteAtVirtual(long vaddr) {
+        return byteAt(vaddr);
+    }
+
     private int byteAt(long v) {
         ElfFile.Segment s = segmentAt(v);
         if (s == null || v - s.vaddr() >= s.fileSize()) {

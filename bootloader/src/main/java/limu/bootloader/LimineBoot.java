@@ -8,22 +8,22 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * limu as a Limine bootloader (base revisions 0–{@value Limine#MAX_BASE_REVISION}):
- * loads a kernel ELF into guest RAM, answers its requests, builds its page tables
- * and says how its first CPU starts.
+ * limu as a Limine bootloader (base revisions 0–{@value Limine#MAX_BASE_REVISION}) on a BIOS PC: loads a kernel
+ * ELF into guest RAM, lays out the firmware's ACPI and SMBIOS tables, answers the kernel's requests, builds its
+ * page tables and says how its CPUs start.
  * <p>
- * Physical placement (see {@link PhysicalAllocator}): everything goes top-down from
- * the end of RAM below 3 GiB, the kernel first (one contiguous block, aligned to its
- * largest {@code p_align} between 4 KiB and 2 MiB), then the GDT and responses, the
- * stack, the page tables and last the memory map; all of it BOOTLOADER_RECLAIMABLE
- * except the kernel (EXECUTABLE_AND_MODULES). Physical 0x1000–0x9f000 and 1 MiB
+ * Physical placement (see {@link PhysicalAllocator}): everything goes top-down from the end of RAM below 3 GiB, the
+ * kernel first (one contiguous block, aligned to its largest {@code p_align} between 4 KiB and 2 MiB), then the
+ * ACPI tables (ACPI_RECLAIMABLE) and the FACS (ACPI_NVS), the GDT and responses, the files (executable copy,
+ * modules: EXECUTABLE_AND_MODULES), the AP stacks, the BSP stack, the page tables and last the memory map; all of
+ * it BOOTLOADER_RECLAIMABLE unless said otherwise. The RSDP and SMBIOS entry points sit in the BIOS area at 0xF0000
+ * and the framebuffer in the PCI hole at 0xFD000000 (see {@link Platform}). Physical 0x1000–0x9f000 and 1 MiB
  * upwards otherwise stay USABLE.
  * <p>
- * Order of work, as in Limine's {@code limine_load}: load the image; read and answer
- * the base revision tag; find the requests; let requests that shape the boot (paging
- * mode, stack size) have their say; answer the requests; place the stack; build the
- * page tables from the memory map as it then stands; answer the memory map request
- * last so it describes its own storage.
+ * Order of work, as in Limine's {@code limine_load}: load the image; read and answer the base revision tag; find
+ * the requests; let requests that shape the boot (paging mode, stack size, entry point) have their say; answer the
+ * requests; place the stack; build the page tables from the memory map as it then stands; answer the memory map
+ * request last so it describes its own storage.
  */
 public final class LimineBoot {
     /** The bootloader version reported by the Bootloader Info request. */
@@ -50,6 +50,7 @@ public final class LimineBoot {
      */
     public static BootPlan load(byte[] elf, String elfName, BootConfig cfg, PhysicalMemory ram) throws BootException {
         List<RamRegion> layout = RamLayout.forSize(cfg.memoryBytes());
+        cfg.check();
         ElfFile file = ElfFile.parse(elf, elfName);
         KernelImage image = KernelImage.of(file);
         PhysicalAllocator allocator = new PhysicalAllocator(elfName, layout);
@@ -109,7 +110,16 @@ public final class LimineBoot {
         }
         int levels = setup.pagingLevels();
         long hhdmOffset = levels == 5 ? Limine.HHDM_5_LEVEL : Limine.HHDM_4_LEVEL;
-        BootContext context = new BootContext(elfName, cfg, ram, allocator, image, used, levels, hhdmOffset);
+        long stackSize = (setup.stackSize() + PhysicalAllocator.PAGE - 1) & -PhysicalAllocator.PAGE;
+        if (stackSize <= 0) {
+            throw new BootException(elfName + ": stack size request of " + hex(setup.stackSize())
+                    + " bytes cannot be met");
+        }
+
+        // The firmware's part (ACPI, SMBIOS, display) exists before the bootloader's.
+        Platform.Tables platform = Platform.install(cfg, layout, ram, allocator, used);
+        BootContext context = new BootContext(elfName, cfg, ram, allocator, image, used, levels, hhdmOffset,
+                platform, stackSize);
 
         long gdt = context.allocate(Gdt.SIZE, 16, "the GDT");
         context.write(gdt, Gdt.bytes());
@@ -117,11 +127,6 @@ public final class LimineBoot {
         List<String> answered = new ArrayList<>();
         answer(LimineRequest.Stage.RESPONSES, known, kinds, context, answered, ignored);
 
-        long stackSize = (setup.stackSize() + PhysicalAllocator.PAGE - 1) & -PhysicalAllocator.PAGE;
-        if (stackSize <= 0) {
-            throw new BootException(elfName + ": stack size request of " + hex(setup.stackSize())
-                    + " bytes cannot be met");
-        }
         long stackTop = allocator.allocatePages(stackSize, PhysicalAllocator.PAGE,
                 MemoryType.BOOTLOADER_RECLAIMABLE, "the stack") + stackSize;
         context.writeU64(stackTop - 8, 0); // the null return address Limine pushes
@@ -134,12 +139,27 @@ public final class LimineBoot {
 
         answer(LimineRequest.Stage.MEMORY_MAP, known, kinds, context, answered, ignored);
 
-        CpuEntryState bsp = new CpuEntryState(file.entry(), context.hhdm(stackTop - 8), 0, RFLAGS, CR0,
-                tables.root(), CR4_PAE | (levels == 5 ? CR4_LA57 : 0), EFER, PAT, context.hhdm(gdt), Gdt.LIMIT,
-                0, 0, Gdt.KERNEL_CODE, Gdt.KERNEL_DATA, Gdt.KERNEL_DATA, Gdt.KERNEL_DATA, Gdt.KERNEL_DATA,
-                Gdt.KERNEL_DATA, 0, 0);
+        long entry = setup.entryPoint().orElse(file.entry());
+        CpuEntryState bsp = entryState(entry, context.hhdm(stackTop - 8), 0, tables.root(), levels,
+                context.hhdm(gdt));
+        List<ApStart> aps = new ArrayList<>();
+        for (BootContext.ParkedAp ap : context.parkedAps()) {
+            long info = context.hhdm(ap.infoPhysical());
+            long top = context.hhdm(ap.stackTopPhysical());
+            aps.add(new ApStart(ap.cpuIndex(), ap.lapicId(), ap.infoPhysical() + MpRequest.INFO_GOTO_ADDRESS, info,
+                    top, entryState(0, top - 8, info, tables.root(), levels, context.hhdm(gdt))));
+        }
         return new BootPlan(bsp, allocator.memoryMap(), hhdmOffset, requested, used, supported, levels,
-                context.kernelPhysicalBase(), image.virtualBase(), answered, ignored, file);
+                context.kernelPhysicalBase(), image.virtualBase(), answered, ignored, file, cfg.cpus(), aps,
+                context.x2apicEnabled(), used >= 5, platform.rsdp(), platform.framebuffer(), context.loadedFiles(),
+                cfg.devices());
+    }
+
+    /** Limine's entry state (FACTS 1.5), the same on every CPU but for RIP, RSP and RDI. */
+    private static CpuEntryState entryState(long rip, long rsp, long rdi, long cr3, int levels, long gdtBase) {
+        return new CpuEntryState(rip, rsp, rdi, RFLAGS, CR0, cr3, CR4_PAE | (levels == 5 ? CR4_LA57 : 0), EFER, PAT,
+                gdtBase, Gdt.LIMIT, 0, 0, Gdt.KERNEL_CODE, Gdt.KERNEL_DATA, Gdt.KERNEL_DATA, Gdt.KERNEL_DATA,
+                Gdt.KERNEL_DATA, Gdt.KERNEL_DATA, 0, 0);
     }
 
     private static void answer(LimineRequest.Stage stage, List<FoundRequest> found, List<LimineRequest> kinds,
@@ -159,7 +179,8 @@ public final class LimineBoot {
                     context.writeU64(request.physical() + Limine.REQUEST_RESPONSE, context.hhdm(response.getAsLong()));
                     answered.add(kind.name());
                 } else {
-                    ignored.add(kind.name() + " request at " + hex(request.virtual()) + " (nothing to report)");
+                    ignored.add(kind.name() + " request at " + hex(request.virtual()) + " ("
+                            + kind.unansweredReason(context) + ")");
                 }
             }
         }

@@ -62,4 +62,9 @@ abstract class LimineRequest {
      * request's response pointer NULL.
      */
     abstract OptionalLong respond(FoundRequest request, BootContext context) throws BootException;
+
+    /** Why {@link #respond} gave no response, for the boot plan's list of ignored requests. */
+    String unansweredReason(BootContext context) {
+        return "nothing to report";
+    }
 }

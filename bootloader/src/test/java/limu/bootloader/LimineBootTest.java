@@ -149,12 +149,13 @@ class LimineBootTest {
         MemoryMapEntry firstBig = map.stream().filter(e -> e.type() == MemoryType.USABLE && e.length() >= 4 * MIB)
                 .findFirst().orElseThrow();
         assertEquals(0x100000, firstBig.base());
-        // Nothing beyond the end of RAM; everything above 1 MiB accounted for.
+        // Beyond the end of RAM only the framebuffer; everything above 1 MiB accounted for.
         MemoryMapEntry last = map.get(map.size() - 1);
-        assertEquals(64 * MIB, last.end());
+        assertEquals(new MemoryMapEntry(0xfd00_0000L, 0x3e8000, MemoryType.FRAMEBUFFER), last);
+        assertEquals(64 * MIB, map.get(map.size() - 2).end());
         long covered = 0;
         for (MemoryMapEntry e : map) {
-            if (e.base() >= 0x100000) {
+            if (e.base() >= 0x100000 && e.type() != MemoryType.FRAMEBUFFER) {
                 covered += e.length();
             }
         }
@@ -182,13 +183,17 @@ class LimineBootTest {
             assertEquals(map.get(i).length(), b.ram().u64(entry + 8));
             assertEquals(map.get(i).type().value(), b.ram().u64(entry + 16));
         }
-        // Everything placed sits just below the end of RAM: kernel first, then bootloader data.
+        // Everything placed sits just below the end of RAM: kernel first, then the ACPI tables, the FACS and
+        // bootloader data.
         MemoryMapEntry kernel = map.stream().filter(e -> e.type() == MemoryType.EXECUTABLE_AND_MODULES)
                 .findFirst().orElseThrow();
         assertEquals(b.plan().kernelPhysicalBase(), kernel.base());
         assertEquals(64 * MIB, kernel.end());
-        assertEquals(MemoryType.BOOTLOADER_RECLAIMABLE, map.get(map.size() - 2).type());
-        assertEquals(kernel.base(), map.get(map.size() - 2).end());
+        assertEquals(new MemoryMapEntry(kernel.base() - PAGE, PAGE, MemoryType.ACPI_RECLAIMABLE),
+                map.get(map.size() - 3));
+        assertEquals(new MemoryMapEntry(kernel.base() - 2 * PAGE, PAGE, MemoryType.ACPI_NVS), map.get(map.size() - 4));
+        assertEquals(MemoryType.BOOTLOADER_RECLAIMABLE, map.get(map.size() - 5).type());
+        assertEquals(kernel.base() - 2 * PAGE, map.get(map.size() - 5).end());
     }
 
     @Test
@@ -199,11 +204,14 @@ class LimineBootTest {
         List<MemoryMapEntry> map = b.plan().memoryMap();
         checkWellFormed(map);
         assertEquals(new MemoryMapEntry(4 * GIB, 3 * GIB, MemoryType.USABLE), map.get(map.size() - 1));
+        assertEquals(new MemoryMapEntry(0xfd00_0000L, 0x3e8000, MemoryType.FRAMEBUFFER), map.get(map.size() - 2));
         MemoryMapEntry kernel = map.stream().filter(e -> e.type() == MemoryType.EXECUTABLE_AND_MODULES)
                 .findFirst().orElseThrow();
         assertEquals(3 * GIB, kernel.end());
         for (MemoryMapEntry e : map) {
-            assertFalse(e.base() < 4 * GIB && e.end() > 3 * GIB, "nothing in the PCI hole: " + e);
+            if (e.type() != MemoryType.FRAMEBUFFER) {
+                assertFalse(e.base() < 4 * GIB && e.end() > 3 * GIB, "only the framebuffer in the PCI hole: " + e);
+            }
         }
     }
 
@@ -217,7 +225,8 @@ class LimineBootTest {
         long address = k.request(TestKernel.EXECUTABLE_ADDRESS, 0);
         long date = k.request(TestKernel.DATE_AT_BOOT, 0);
         long cmdline = k.request(TestKernel.EXECUTABLE_CMDLINE, 0);
-        long framebuffer = k.request(TestKernel.FRAMEBUFFER, 1);
+        long efi = k.request(new long[]{0x5ceba5163eaaf6d6L, 0x0a6981610cf65fccL}, 0);
+        long tsc = k.request(new long[]{0x10f2ee1d87d195e4L, 0xf747a2b78f6ddb31L}, 0);
         long unknown = k.request(new long[]{0x1234, 0x5678}, 0);
         BootConfig cfg = new BootConfig(64 * MIB, "console=ttyS0 héllo", 1_234_567_890L, false);
         Booted b = Booted.boot(k.build(), cfg);
@@ -248,15 +257,17 @@ class LimineBootTest {
         r = b.response(cmdline);
         assertEquals("console=ttyS0 héllo", ram.cString(b.fromHhdm(ram.u64(r + 8))));
 
-        assertEquals(-1, b.response(framebuffer));
+        assertEquals(-1, b.response(efi));
+        assertEquals(-1, b.response(tsc));
         assertEquals(-1, b.response(unknown));
         assertEquals(List.of("paging mode", "bootloader info", "executable cmdline", "firmware type",
                 "executable address", "HHDM", "date at boot"), b.plan().answeredRequests());
-        assertEquals(2, b.plan().ignoredRequests().size());
-        assertTrue(b.plan().ignoredRequests().get(0).startsWith("framebuffer request at 0xffffffff8000"),
-                b.plan().ignoredRequests().toString());
-        assertTrue(b.plan().ignoredRequests().get(1).startsWith("unknown request (id 0x1234, 0x5678) at "),
-                b.plan().ignoredRequests().toString());
+        List<String> ignored = b.plan().ignoredRequests();
+        assertEquals(3, ignored.size());
+        assertEquals("TSC frequency request at 0x" + Long.toHexString(tsc) + " (not supported yet)", ignored.get(0));
+        assertEquals("unknown request (id 0x1234, 0x5678) at 0x" + Long.toHexString(unknown), ignored.get(1));
+        assertEquals("EFI system table request at 0x" + Long.toHexString(efi)
+                + " (limu boots the kernel as a BIOS PC: there is no EFI)", ignored.get(2));
         // Every pointer in a response is reachable through the initial page tables.
         PageWalker w = b.walker();
         long infoResp = b.response(info);

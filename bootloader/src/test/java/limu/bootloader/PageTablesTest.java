@@ -23,7 +23,7 @@ class PageTablesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2, 3})
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5})
     void kernelSegmentsHaveTheirPermissions(int revision) throws Exception {
         Booted b = bootRevision(revision, 64 * MIB);
         assertEquals(revision, b.plan().baseRevision());
@@ -123,6 +123,57 @@ class PageTablesTest {
         assertFalse(w.mapped(HHDM + 7 * GIB));
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {4, 5})
+    void revisions4And5AlsoMapAcpiAndReservedMapped(int revision) throws Exception {
+        Booted b = bootRevision(revision, 6 * GIB);
+        PageWalker w = b.walker();
+        for (int i = 0; i < 256; i++) {
+            assertEquals(0, w.topLevelEntry(i), "lower half entry " + i);
+        }
+        int acpi = 0;
+        for (MemoryMapEntry e : b.plan().memoryMap()) {
+            boolean mapped = switch (e.type()) {
+                case USABLE, BOOTLOADER_RECLAIMABLE, EXECUTABLE_AND_MODULES, FRAMEBUFFER, ACPI_RECLAIMABLE, ACPI_NVS,
+                    RESERVED_MAPPED -> true;
+                default -> false;
+            };
+            for (long a : new long[]{e.base(), e.end() - 1}) {
+                assertEquals(mapped, w.mapped(HHDM + a), e.toString());
+                if (mapped) {
+                    assertEquals(a, w.physical(HHDM + a));
+                }
+            }
+            if (e.type() == MemoryType.ACPI_RECLAIMABLE || e.type() == MemoryType.ACPI_NVS
+                    || e.type() == MemoryType.RESERVED_MAPPED) {
+                acpi++;
+                assertEquals(0, w.translate(HHDM + e.base()).orElseThrow().patIndex(), "write-back");
+            }
+        }
+        assertEquals(3, acpi, "ACPI tables, FACS, BIOS-area page");
+        assertEquals(new MemoryMapEntry(0xf0000, 0x1000, MemoryType.RESERVED_MAPPED),
+                b.plan().memoryMap().stream().filter(e -> e.base() == 0xf0000).findFirst().orElseThrow());
+        assertEquals(new MemoryMapEntry(0xf1000, 0xf000, MemoryType.RESERVED),
+                b.plan().memoryMap().stream().filter(e -> e.base() == 0xf1000).findFirst().orElseThrow());
+        assertFalse(w.mapped(HHDM + 0x9fc00), "RESERVED");
+        assertFalse(w.mapped(HHDM + 0xf1000), "RESERVED");
+        assertFalse(w.mapped(HHDM + LAPIC), "MMIO");
+        assertEquals(7 * GIB - 1, w.physical(HHDM + 7 * GIB - 1));
+        LimineBootTest.checkWellFormed(b.plan().memoryMap());
+    }
+
+    @Test
+    void revision3DoesNotMapAcpiMemory() throws Exception {
+        Booted b = bootRevision(3, 64 * MIB);
+        PageWalker w = b.walker();
+        for (MemoryMapEntry e : b.plan().memoryMap()) {
+            if (e.type() == MemoryType.ACPI_RECLAIMABLE || e.type() == MemoryType.ACPI_NVS) {
+                assertFalse(w.mapped(HHDM + e.base()), e.toString());
+            }
+            assertTrue(e.type() != MemoryType.RESERVED_MAPPED, "no type 8 before revision 4");
+        }
+    }
+
     @Test
     void revision3MapsRegionsRoundedOutToPages() {
         var regions = BootAddressSpace.directMapRegions(3, java.util.List.of(
@@ -130,11 +181,14 @@ class PageTablesTest {
                 new MemoryMapEntry(0x9fc00, 0x400, MemoryType.RESERVED),
                 new MemoryMapEntry(0xe0000800L, 0x1000, MemoryType.FRAMEBUFFER),
                 new MemoryMapEntry(0xf0000000L, 0x1000, MemoryType.ACPI_RECLAIMABLE)));
-        assertEquals(2, regions.size());
+        assertEquals(1, regions.size());
         assertEquals(0x1000, regions.get(0)[0]);
         assertEquals(0x9f000, regions.get(0)[1]);
-        assertEquals(0xe0000000L, regions.get(1)[0]);
-        assertEquals(0xe0002000L, regions.get(1)[1]);
+        var framebuffers = BootAddressSpace.framebufferRegions(java.util.List.of(
+                new MemoryMapEntry(0xe0000800L, 0x1000, MemoryType.FRAMEBUFFER)));
+        assertEquals(1, framebuffers.size());
+        assertEquals(0xe0000000L, framebuffers.get(0)[0]);
+        assertEquals(0xe0002000L, framebuffers.get(0)[1]);
     }
 
     @Test

@@ -4,7 +4,9 @@ import java.util.Optional;
 
 /** Walks x86-64 page tables in guest RAM the way the MMU does (supervisor view; permissions ANDed down the walk). */
 final class PageWalker {
-    record Translation(long physical, boolean writable, boolean executable, boolean user, long pageSize) {
+    /** {@code patIndex}: the leaf's PAT/PCD/PWT bits as an index into IA32_PAT (0 = WB, 5 = WC with Limine's PAT). */
+    record Translation(long physical, boolean writable, boolean executable, boolean user, long pageSize,
+                       int patIndex) {
     }
 
     private final SparseMemory ram;
@@ -38,7 +40,10 @@ final class PageWalker {
                 }
                 long size = 1L << (12 + 9 * (level - 1));
                 long frame = e & PageTables.ADDRESS_MASK & -size;
-                return Optional.of(new Translation(frame + (va & (size - 1)), writable, executable, user, size));
+                long patBit = level == 1 ? PageTables.PAT_4K : PageTables.PAT_2M;
+                int pat = ((e & patBit) != 0 ? 4 : 0) | ((e & PageTables.CACHE_DISABLE) != 0 ? 2 : 0)
+                        | ((e & PageTables.WRITE_THROUGH) != 0 ? 1 : 0);
+                return Optional.of(new Translation(frame + (va & (size - 1)), writable, executable, user, size, pat));
             }
             table = e & PageTables.ADDRESS_MASK;
         }

@@ -42,9 +42,11 @@ class PhysicalAllocatorTest {
         assertTrue(map.contains(new MemoryMapEntry(0xfd00_0000L, 0x3e8000, MemoryType.FRAMEBUFFER)), map.toString());
         assertEquals(new MemoryMapEntry(4 * GIB, 1 * GIB, MemoryType.USABLE), map.get(map.size() - 1));
         assertThrows(IllegalArgumentException.class, () -> a.claim(0xfd10_0000L, 0x1000, MemoryType.RESERVED));
-        // A rev-3 HHDM maps the framebuffer.
-        List<long[]> regions = BootAddressSpace.directMapRegions(3, map);
-        assertTrue(regions.stream().anyMatch(r -> r[0] <= 0xfd00_0000L && r[1] >= 0xfd3e_8000L));
+        // Every HHDM maps the framebuffer, on its own (write-combining) and not among the write-back regions.
+        List<long[]> regions = BootAddressSpace.framebufferRegions(map);
+        assertTrue(regions.stream().anyMatch(r -> r[0] == 0xfd00_0000L && r[1] == 0xfd3e_8000L));
+        assertTrue(BootAddressSpace.directMapRegions(3, map).stream().noneMatch(r -> r[1] > 0xfd00_0000L
+                && r[0] < 0xfd3e_8000L));
     }
 
     @Test

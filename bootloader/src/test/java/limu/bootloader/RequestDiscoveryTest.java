@@ -129,7 +129,7 @@ class RequestDiscoveryTest {
 
     @Test
     void supportedRevisionsAreAcknowledged() throws Exception {
-        for (int revision = 0; revision <= 3; revision++) {
+        for (int revision = 0; revision <= 5; revision++) {
             TestKernel k = new TestKernel();
             long tag = k.baseRevision(revision);
             Booted b = Booted.boot(k.build());
@@ -143,19 +143,21 @@ class RequestDiscoveryTest {
     }
 
     @Test
-    void tooNewRevisionLoadsAsThreeAndStaysUnsupported() throws Exception {
+    void tooNewRevisionLoadsAsFiveAndStaysUnsupported() throws Exception {
         TestKernel k = new TestKernel();
         long tag = k.baseRevision(99);
         Booted b = Booted.boot(k.build());
         assertEquals(99, b.plan().requestedBaseRevision());
-        assertEquals(3, b.plan().baseRevision());
+        assertEquals(5, b.plan().baseRevision());
         assertFalse(b.plan().baseRevisionSupported());
-        assertEquals(3, b.u64AtVirtual(tag + 8));
+        assertEquals(5, b.u64AtVirtual(tag + 8));
         assertEquals(99, b.u64AtVirtual(tag + 16), "left as is, so is_supported() is false");
-        // Revision 4 would be the next one: also loaded as 3 for now.
-        TestKernel four = new TestKernel();
-        four.baseRevision(4);
-        assertEquals(3, Booted.boot(four.build()).plan().baseRevision());
+        // Revision 6 (non-x86 changes only) would be the next one: also loaded as 5 and reported unsupported.
+        TestKernel six = new TestKernel();
+        long sixTag = six.baseRevision(6);
+        Booted s = Booted.boot(six.build());
+        assertEquals(5, s.plan().baseRevision());
+        assertEquals(6, s.u64AtVirtual(sixTag + 16));
         // A huge u64 saturates.
         TestKernel huge = new TestKernel();
         huge.baseRevision(-1L);

@@ -14,6 +14,8 @@ final class TestKernel {
     static final long RODATA = BASE + 0x1000;
     static final long DATA = BASE + 0x2000;
     static final long ENTRY = TEXT + 0x10;
+    /** A read-only segment of arbitrary bytes (strings, structures the requests point at). */
+    static final long BLOB = BASE + 0x10000;
 
     static final long[] START_MARKER = Limine.REQUESTS_START_MARKER;
     static final long[] END_MARKER = Limine.REQUESTS_END_MARKER;
@@ -28,8 +30,20 @@ final class TestKernel {
     static final long[] EXECUTABLE_ADDRESS = {0x71ba76863cc55f63L, 0xb2644a48c516a487L};
     static final long[] DATE_AT_BOOT = {0x502746e184c088aaL, 0xfbc5ec83e6327893L};
     static final long[] FRAMEBUFFER = {0x9d5827dcd881dd75L, 0xa3148604f6fab11bL};
+    static final long[] MP = {0x95a67b819a1b857eL, 0xa0b61b723b6a73e0L};
+    static final long[] ENTRY_POINT = {0x13d86c035a1cd3e1L, 0x2b0caa89d8f3026aL};
+    static final long[] EXECUTABLE_FILE = {0xad97e90e83f1ed67L, 0x31eb5d1c5ff23b69L};
+    static final long[] MODULE = {0x3e7e279702be32afL, 0xca1c4f3bd1280ceeL};
+    static final long[] RSDP = {0xc5e77b6b397e7b43L, 0x27637845accdcf3cL};
+    static final long[] SMBIOS = {0x9e9046f11e095391L, 0xaa4a520fefbde5eeL};
+    static final long[] EFI_SYSTEM_TABLE = {0x5ceba5163eaaf6d6L, 0x0a6981610cf65fccL};
+    static final long[] EFI_MEMMAP = {0x7df62a431d6872d5L, 0xa4fcdfb3e57306c8L};
+    static final long[] DTB = {0xb40ddb48fb54bac7L, 0x545081493f81ffb7L};
+    static final long[] BOOTLOADER_PERFORMANCE = {0x6b50ad9bf36d13adL, 0xdc4c7e88fc759e17L};
+    static final long[] KEEP_IOMMU = {0x8ebaabe51f490179L, 0x2aa86a59ffb4ab0fL};
 
     private final List<Long> requestArea = new ArrayList<>();
+    private final java.io.ByteArrayOutputStream blob = new java.io.ByteArrayOutputStream();
     private final List<Long> dataArea = new ArrayList<>();
     private boolean requestsSection;
     private long bss = 0x3000;
@@ -62,6 +76,29 @@ final class TestKernel {
     /** Appends words to the data area (after the request area); returns the offset of the first (see dataAddress). */
     long inData(long... words) {
         return append(dataArea, words);
+    }
+
+    /** Appends {@code bytes} to the blob segment, 8-byte aligned; returns their virtual address. */
+    long inBlob(byte[] bytes) {
+        while (blob.size() % 8 != 0) {
+            blob.write(0);
+        }
+        long at = BLOB + blob.size();
+        blob.writeBytes(bytes);
+        return at;
+    }
+
+    long cStringInBlob(String text) {
+        byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return inBlob(java.util.Arrays.copyOf(utf8, utf8.length + 1));
+    }
+
+    long wordsInBlob(long... words) {
+        byte[] b = new byte[8 * words.length];
+        for (int i = 0; i < words.length; i++) {
+            LittleEndian.putU64(b, 8 * i, words[i]);
+        }
+        return inBlob(b);
     }
 
     long baseRevision(long revision) {
@@ -115,6 +152,9 @@ final class TestKernel {
                 .load(RODATA, "R", rodata, rodata.length)
                 .load(DATA, "RW", data, data.length + bss)
                 .func("_ZN6kernel5kmain17h0123456789abcdefE", ENTRY, 0x20);
+        if (blob.size() > 0) {
+            b.load(BLOB, "R", blob.toByteArray(), blob.size());
+        }
         if (requestsSection && !requestArea.isEmpty()) {
             b.section(RequestScanner.REQUESTS_SECTION, DATA, 8L * requestArea.size());
         }

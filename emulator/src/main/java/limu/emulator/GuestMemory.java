@@ -1,5 +1,6 @@
 package limu.emulator;
 
+import java.util.ArrayList;
 import java.util.List;
 import limu.bootloader.PhysicalMemory;
 import limu.bootloader.RamRegion;
@@ -8,37 +9,73 @@ import limu.emulator.unicorn.HostMemory;
 import limu.emulator.unicorn.UnicornLibrary;
 
 /**
- * Guest RAM: one host allocation laid out over the guest-physical RAM regions
- * (below 3 GiB, then from 4 GiB up), shared by every vCPU's engine.
+ * Guest-physical memory backed by host memory: RAM (one host allocation laid
+ * over the RAM regions, below 3 GiB then from 4 GiB up) and memory-like
+ * device windows such as the framebuffer. Mapped into every vCPU's engine,
+ * so all CPUs and the host see the same bytes at once.
  */
 public final class GuestMemory implements PhysicalMemory, AutoCloseable {
-    private final List<RamRegion> regions;
-    private final HostMemory host;
+    /** One guest-physical range backed by {@code host} from {@code hostOffset}. */
+    private record Bank(long base, long length, HostMemory host, long hostOffset) {
+        boolean contains(long paddr) {
+            return paddr >= base && paddr - base < length;
+        }
+    }
+
+    private final UnicornLibrary library;
+    private final List<RamRegion> ram;
+    private final List<Bank> banks = new ArrayList<>();
+    private final List<HostMemory> owned = new ArrayList<>();
 
     GuestMemory(UnicornLibrary library, List<RamRegion> regions) {
-        this.regions = List.copyOf(regions);
-        this.host = new HostMemory(library, regions.stream().mapToLong(RamRegion::length).sum());
-    }
-
-    public List<RamRegion> regions() {
-        return regions;
-    }
-
-    /** Maps every region into {@code engine}. */
-    void mapInto(Engine engine) {
+        this.library = library;
+        this.ram = List.copyOf(regions);
+        HostMemory host = own(regions.stream().mapToLong(RamRegion::length).sum());
         long offset = 0;
         for (RamRegion r : regions) {
-            engine.mapRam(r.base(), r.length(), host.address() + offset);
+            banks.add(new Bank(r.base(), r.length(), host, offset));
             offset += r.length();
+        }
+    }
+
+    private HostMemory own(long bytes) {
+        HostMemory m = new HostMemory(library, bytes);
+        owned.add(m);
+        return m;
+    }
+
+    /** Adds a device window of host memory at {@code base} (page-rounded); returns its host memory. */
+    HostMemory addWindow(long base, long length) {
+        long rounded = (length + 0xfff) & ~0xfffL;
+        for (Bank b : banks) {
+            if (base < b.base() + b.length() && b.base() < base + rounded) {
+                throw new IllegalArgumentException(String.format("window 0x%x+0x%x overlaps 0x%x+0x%x",
+                        base, rounded, b.base(), b.length()));
+            }
+        }
+        HostMemory m = own(rounded);
+        banks.add(new Bank(base, rounded, m, 0));
+        return m;
+    }
+
+    /** The RAM regions (not device windows). */
+    public List<RamRegion> regions() {
+        return ram;
+    }
+
+    /** Maps every bank into {@code engine}. */
+    void mapInto(Engine engine) {
+        for (Bank b : banks) {
+            engine.mapRam(b.base(), b.length(), b.host().address() + b.hostOffset());
         }
     }
 
     @Override
     public void write(long paddr, byte[] src, int off, int len) {
         while (len > 0) {
-            long hostOffset = hostOffset(paddr);
-            int n = (int) Math.min(len, bytesLeftInRegion(paddr));
-            host.write(hostOffset, src, off, n);
+            Bank b = bank(paddr);
+            int n = (int) Math.min(len, b.base() + b.length() - paddr);
+            b.host().write(b.hostOffset() + paddr - b.base(), src, off, n);
             paddr += n;
             off += n;
             len -= n;
@@ -48,9 +85,9 @@ public final class GuestMemory implements PhysicalMemory, AutoCloseable {
     @Override
     public void read(long paddr, byte[] dst, int off, int len) {
         while (len > 0) {
-            long hostOffset = hostOffset(paddr);
-            int n = (int) Math.min(len, bytesLeftInRegion(paddr));
-            host.read(hostOffset, dst, off, n);
+            Bank b = bank(paddr);
+            int n = (int) Math.min(len, b.base() + b.length() - paddr);
+            b.host().read(b.hostOffset() + paddr - b.base(), dst, off, n);
             paddr += n;
             off += n;
             len -= n;
@@ -58,37 +95,31 @@ public final class GuestMemory implements PhysicalMemory, AutoCloseable {
     }
 
     public long readLong(long paddr) {
-        byte[] b = new byte[8];
-        read(paddr, b, 0, 8);
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = (v << 8) | (b[i] & 0xff);
+        Bank b = bank(paddr);
+        if (paddr + 8 > b.base() + b.length()) {
+            throw new IndexOutOfBoundsException(String.format("physical 0x%x+8 crosses a bank end", paddr));
         }
-        return v;
+        return b.host().readLong(b.hostOffset() + paddr - b.base());
     }
 
-    private long hostOffset(long paddr) {
-        long offset = 0;
-        for (RamRegion r : regions) {
-            if (paddr >= r.base() && paddr < r.base() + r.length()) {
-                return offset + (paddr - r.base());
-            }
-            offset += r.length();
-        }
-        throw new IndexOutOfBoundsException(String.format("physical 0x%x is not RAM", paddr));
+    public void writeLong(long paddr, long value) {
+        Bank b = bank(paddr);
+        b.host().writeLong(b.hostOffset() + paddr - b.base(), value);
     }
 
-    private long bytesLeftInRegion(long paddr) {
-        for (RamRegion r : regions) {
-            if (paddr >= r.base() && paddr < r.base() + r.length()) {
-                return r.base() + r.length() - paddr;
+    private Bank bank(long paddr) {
+        for (Bank b : banks) {
+            if (b.contains(paddr)) {
+                return b;
             }
         }
-        throw new IndexOutOfBoundsException(String.format("physical 0x%x is not RAM", paddr));
+        throw new IndexOutOfBoundsException(String.format("physical 0x%x is not backed by memory", paddr));
     }
 
     @Override
     public void close() {
-        host.close();
+        for (HostMemory m : owned) {
+            m.close();
+        }
     }
 }

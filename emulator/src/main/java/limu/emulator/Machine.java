@@ -1,13 +1,20 @@
 package limu.emulator;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import limu.bootloader.ApStart;
 import limu.bootloader.BootConfig;
 import limu.bootloader.BootException;
 import limu.bootloader.BootPlan;
 import limu.bootloader.LimineBoot;
+import limu.bootloader.ModuleFile;
+import limu.bootloader.ModuleResolver;
 import limu.bootloader.RamLayout;
 import limu.devices.DebugConsole;
 import limu.devices.DebugExit;
@@ -26,6 +33,8 @@ import limu.emulator.unicorn.UnicornLibrary;
 public final class Machine implements AutoCloseable {
     /** Blocks per slice: short enough to notice a timeout or a stop request within milliseconds. */
     static final long SLICE_BLOCKS = 200_000;
+    /** Blocks per slice while several CPUs run: fine interleaving for spinlocks and shared counters. */
+    static final long SMP_SLICE_BLOCKS = 5_000;
 
     private final MachineConfig config;
     private final UnicornLibrary library;
@@ -35,39 +44,91 @@ public final class Machine implements AutoCloseable {
     private final DebugExit debugExit;
     private final DebugConsole debugcon;
     private final List<Vcpu> cpus = new ArrayList<>();
+    private final List<ParkedAp> parked = new ArrayList<>();
+    private Framebuffer framebuffer;
     private final BootPlan plan;
     private final Symbols symbols;
     private long blocks;
     private long instructions;
 
-    private Machine(MachineConfig config, byte[] elf, String name) throws BootException {
+    private Machine(MachineConfig config, byte[] elf, String name, Path kernelDirectory) throws BootException {
         this.config = config;
         this.library = UnicornLibrary.load(config.unicornLibrary());
+        BootConfig boot = bootConfig(config, name, kernelDirectory);
         this.memory = new GuestMemory(library, RamLayout.forSize(config.memoryBytes()));
         try {
-            this.plan = LimineBoot.load(elf, name, new BootConfig(config.memoryBytes(), config.cmdline(),
-                    config.bootEpochSeconds(), config.fiveLevelPaging()), memory);
+            this.plan = LimineBoot.load(elf, name, boot, memory);
+            this.symbols = new Symbols(plan.kernel());
+            this.com1 = new Serial16550(Serial16550.COM1, config.serialOutput(), level -> { },
+                    config.flushEachLine());
+            this.debugExit = new DebugExit((status, value) -> { });
+            this.debugcon = new DebugConsole(config.debugconOutput(), config.flushEachLine());
+            bus.attach(com1);
+            bus.attach(debugExit);
+            bus.attach(debugcon);
+            plan.framebuffer().ifPresent(fb -> framebuffer = new Framebuffer(
+                    memory.addWindow(fb.physicalAddress(), fb.mappedBytes()), fb.physicalAddress(), fb.width(),
+                    fb.height(), fb.pitch()));
+            for (int i = 0; i < config.cpus(); i++) {
+                Vcpu cpu = new Vcpu(i, new UnicornEngine(library, new PortHooks(), config.countInstructions()),
+                        i == 0 ? Vcpu.State.RUNNING : Vcpu.State.PARKED);
+                cpus.add(cpu);
+                memory.mapInto(cpu.engine);
+            }
+            cpus.get(0).enter(plan.bsp());
+            for (ApStart ap : plan.aps()) {
+                parked.add(new ParkedAp(ap.cpuIndex(), ap.gotoAddressPhysical(), ap.entryState()));
+            }
         } catch (BootException | RuntimeException e) {
-            memory.close();
+            close();
             throw e;
         }
-        this.symbols = new Symbols(plan.kernel());
-        this.com1 = new Serial16550(Serial16550.COM1, config.serialOutput(), level -> { },
-                config.flushEachLine());
-        this.debugExit = new DebugExit((status, value) -> { });
-        this.debugcon = new DebugConsole(config.debugconOutput(), config.flushEachLine());
-        bus.attach(com1);
-        bus.attach(debugExit);
-        bus.attach(debugcon);
-        Vcpu bsp = new Vcpu(0, new UnicornEngine(library, new PortHooks(), config.countInstructions()));
-        cpus.add(bsp);
-        memory.mapInto(bsp.engine);
-        bsp.enter(plan.bsp());
+    }
+
+    /** What the bootloader needs from the machine's configuration; module files are read here. */
+    private static BootConfig bootConfig(MachineConfig config, String name, Path kernelDirectory)
+            throws BootException {
+        List<ModuleFile> modules = new ArrayList<>();
+        for (MachineConfig.Module m : config.modules()) {
+            try {
+                modules.add(new ModuleFile(m.path().toString(), Files.readAllBytes(m.path()), m.cmdline()));
+            } catch (NoSuchFileException e) {
+                throw new BootException("module " + m.path() + ": no such file");
+            } catch (IOException | OutOfMemoryError e) {
+                throw new BootException("module " + m.path() + ": cannot read: " + e.getMessage());
+            }
+        }
+        ModuleResolver resolver = kernelDirectory == null ? null : path -> {
+            Path file = kernelDirectory.resolve(path.replaceFirst("^/+", ""));
+            return Files.isRegularFile(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
+        };
+        return new BootConfig(config.memoryBytes(), config.cmdline(), config.bootEpochSeconds(),
+                config.fiveLevelPaging())
+                .withCpus(config.cpus())
+                .withFramebuffer(config.framebuffer().map(r -> new limu.bootloader.Framebuffer(r.width(), r.height())))
+                .withModules(modules)
+                .withModuleResolver(resolver);
     }
 
     /** Loads {@code elf} (named {@code name} in messages) into a new machine, ready to run. */
     public static Machine boot(MachineConfig config, byte[] elf, String name) throws BootException {
-        return new Machine(config, elf, name);
+        return new Machine(config, elf, name, null);
+    }
+
+    /** Loads the kernel file; the kernel's internal modules are looked up beside it. */
+    public static Machine boot(MachineConfig config, Path kernel) throws BootException {
+        byte[] elf;
+        try {
+            elf = Files.readAllBytes(kernel);
+        } catch (NoSuchFileException e) {
+            throw new BootException(kernel + ": no such file");
+        } catch (IOException e) {
+            throw new BootException(kernel + ": cannot read: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw new BootException(kernel + ": too large to be a kernel");
+        }
+        Path dir = kernel.toAbsolutePath().getParent();
+        return new Machine(config, elf, kernel.getFileName().toString(), dir);
     }
 
     public BootPlan plan() {
@@ -76,6 +137,11 @@ public final class Machine implements AutoCloseable {
 
     public GuestMemory memory() {
         return memory;
+    }
+
+    /** The framebuffer, when the machine has one. */
+    public Optional<Framebuffer> framebuffer() {
+        return Optional.ofNullable(framebuffer);
     }
 
     public UnicornLibrary library() {
@@ -99,17 +165,28 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** Runs until the guest exits, halts, crashes, or the timeout passes. */
+    /**
+     * Runs until the guest exits, halts, crashes, or the timeout passes. All
+     * CPUs take turns on this one thread, each for a slice of blocks, in CPU
+     * order: the same kernel gives the same interleaving, so the same output.
+     */
     public StopReason run() {
         long deadline = config.timeout().map(t -> System.nanoTime() + t.toNanos()).orElse(Long.MAX_VALUE);
-        Vcpu cpu = cpus.get(0);
+        int turn = 0;
         try {
             while (true) {
+                startParkedCpus();
+                Vcpu cpu = nextRunnable(turn);
+                if (cpu == null) {
+                    return new StopReason.Halted(cpus.stream().anyMatch(c -> c.state == Vcpu.State.HALTED
+                            && c.interruptsEnabled()));
+                }
+                turn = cpu.index + 1;
                 if (System.nanoTime() - deadline > 0) {
                     long rip = cpu.engine.read(Register.RIP);
-                    return new StopReason.Timeout(config.timeout().orElseThrow(), rip, symbols.at(rip));
+                    return new StopReason.Timeout(config.timeout().orElseThrow(), cpu.index, rip, symbols.at(rip));
                 }
-                Slice slice = cpu.engine.run(SLICE_BLOCKS);
+                Slice slice = cpu.engine.run(sliceBlocks());
                 blocks += slice.blocks();
                 instructions += slice.instructions();
                 switch (slice.exit()) {
@@ -124,10 +201,7 @@ public final class Machine implements AutoCloseable {
                         if (!cpu.stoppedOnHlt()) {
                             return CrashReport.unexplainedStop(cpu, symbols);
                         }
-                        cpu.halted = true;
-                        if (cpus.stream().allMatch(c -> c.halted)) {
-                            return new StopReason.Halted(cpu.interruptsEnabled());
-                        }
+                        cpu.state = Vcpu.State.HALTED;
                         continue;
                     default:
                         return CrashReport.of(cpu, slice, symbols);
@@ -135,6 +209,38 @@ public final class Machine implements AutoCloseable {
             }
         } finally {
             flushOutputs();
+        }
+    }
+
+    /** One CPU running alone gets long slices; several get short ones so they interleave finely. */
+    private long sliceBlocks() {
+        long running = cpus.stream().filter(c -> c.state == Vcpu.State.RUNNING).count();
+        return running > 1 ? SMP_SLICE_BLOCKS : SLICE_BLOCKS;
+    }
+
+    private Vcpu nextRunnable(int from) {
+        int n = cpus.size();
+        for (int i = 0; i < n; i++) {
+            Vcpu c = cpus.get((from + i) % n);
+            if (c.state == Vcpu.State.RUNNING) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** An AP starts once the kernel has written its goto_address (Limine's parking protocol). */
+    private void startParkedCpus() {
+        for (ParkedAp ap : parked) {
+            Vcpu cpu = cpus.get(ap.cpu());
+            if (cpu.state != Vcpu.State.PARKED) {
+                continue;
+            }
+            long target = memory.readLong(ap.gotoAddressPhysical());
+            if (target != 0) {
+                cpu.enter(ap.enteringAt(target));
+                cpu.state = Vcpu.State.RUNNING;
+            }
         }
     }
 
@@ -167,7 +273,9 @@ public final class Machine implements AutoCloseable {
         for (Vcpu cpu : cpus) {
             cpu.engine.close();
         }
-        memory.close();
+        if (memory != null) {
+            memory.close();
+        }
     }
 
     /** Where output goes; exposed for the CLI's final flush. */

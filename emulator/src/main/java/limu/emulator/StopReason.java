@@ -37,7 +37,7 @@ public sealed interface StopReason {
     }
 
     /** The run went past its wall-clock limit. */
-    record Timeout(Duration limit, long rip, String where) implements StopReason {
+    record Timeout(Duration limit, int cpu, long rip, String where) implements StopReason {
         @Override
         public int exitCode() {
             return ExitCodes.TIMEOUT;
@@ -45,7 +45,8 @@ public sealed interface StopReason {
 
         @Override
         public String message() {
-            return String.format("timeout after %s; CPU 0 was at 0x%016x%s", Durations.format(limit), rip, where);
+            return String.format("timeout after %s; CPU %d was at 0x%016x%s", Durations.format(limit), cpu, rip,
+                    where);
         }
     }
 

@@ -10,13 +10,23 @@ final class Vcpu {
     static final int MSR_EFER = 0xC0000080;
     static final int MSR_PAT = 0x277;
 
+    /** Where a CPU is in its life. */
+    enum State {
+        /** An AP parked by the bootloader, waiting for its goto_address. */
+        PARKED,
+        RUNNING,
+        /** Executed HLT; only an interrupt wakes it. */
+        HALTED
+    }
+
     final int index;
     final Engine engine;
-    boolean halted;
+    State state;
 
-    Vcpu(int index, Engine engine) {
+    Vcpu(int index, Engine engine, State state) {
         this.index = index;
         this.engine = engine;
+        this.state = state;
     }
 
     /**

@@ -4,14 +4,13 @@ import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import limu.bootloader.BootException;
@@ -21,6 +20,8 @@ import limu.emulator.Durations;
 import limu.emulator.ExitCodes;
 import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
+import limu.emulator.MachineConfig.Module;
+import limu.emulator.MachineConfig.Resolution;
 import limu.emulator.Sizes;
 import limu.emulator.StopReason;
 import limu.emulator.unicorn.UnicornException;
@@ -44,6 +45,24 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", defaultValue = "256M",
             description = "guest RAM, e.g. 256M, 1G (default: ${DEFAULT-VALUE}; 32M at least)")
     String memory;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1",
+            description = "number of CPUs, 1 to 64 (default: ${DEFAULT-VALUE}); APs start when the kernel writes"
+                    + " their goto_address, as with Limine's MP request")
+    int cpus;
+
+    @Option(names = "--framebuffer", paramLabel = "WxH|none", defaultValue = "1280x800",
+            description = "the linear 32-bpp framebuffer's size, or none (default: ${DEFAULT-VALUE})")
+    String framebufferSize;
+
+    @Option(names = "--screenshot", paramLabel = "FILE.png",
+            description = "write the framebuffer as a PNG when the run ends; while it runs, `kill -USR2 <pid>`"
+                    + " writes FILE-1.png, FILE-2.png, ...")
+    Path screenshot;
+
+    @Option(names = "--module", paramLabel = "PATH[,CMDLINE]",
+            description = "hand this file to the kernel through the module request (repeatable)")
+    List<String> modules = new ArrayList<>();
 
     @Option(names = "--timeout", paramLabel = "DURATION",
             description = "stop with exit code 10 after this much wall-clock time, e.g. 10s, 500ms, 2m")
@@ -89,31 +108,29 @@ public final class RunCommand implements Callable<Integer> {
             err.println("limu: cannot open output: " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        byte[] elf;
-        try {
-            elf = Files.readAllBytes(kernel);
-        } catch (NoSuchFileException e) {
-            err.println("limu: " + kernel + ": no such file");
-            return ExitCodes.KERNEL_REJECTED;
-        } catch (IOException e) {
-            err.println("limu: " + kernel + ": cannot read: " + e.getMessage());
-            return ExitCodes.KERNEL_REJECTED;
-        } catch (OutOfMemoryError e) {
-            err.println("limu: " + kernel + ": too large to be a kernel");
-            return ExitCodes.KERNEL_REJECTED;
-        }
-        try (Machine machine = Machine.boot(config, elf, kernel.getFileName().toString())) {
+        try (Machine machine = Machine.boot(config, kernel)) {
             if (verbose) {
                 describe(machine.plan(), err);
+            } else {
+                // a kernel that unwraps a missing response panics quietly: say why up front
+                machine.plan().ignoredRequests().stream().filter(r -> r.contains("not supported yet"))
+                        .forEach(r -> err.println("limu: warning: left unanswered: " + r));
             }
             StopReason reason;
             sun.misc.SignalHandler previous = onCtrlC(machine);
+            Screenshots shots = screenshot == null ? null : Screenshots.install(machine, screenshot, err);
             try {
                 reason = machine.run();
             } finally {
                 restoreCtrlC(previous);
+                if (shots != null) {
+                    shots.uninstall();
+                }
             }
             closeFiles(config);
+            if (shots != null) {
+                shots.writeFinal();
+            }
             err.println("limu: " + reason.message());
             if (reason instanceof StopReason.GuestCrash crash) {
                 err.println(crash.report());
@@ -149,14 +166,26 @@ public final class RunCommand implements Callable<Integer> {
 
     private MachineConfig config() throws IOException {
         long bytes = Sizes.parse(memory);
-        PrintStream stdout = System.out;
-        OutputStream serial = serialFile == null ? stdout : new BufferedOutputStream(new FileOutputStream(serialFile.toFile()));
+        Optional<Resolution> display = framebufferSize.equals("none") ? Optional.empty()
+                : Optional.of(Resolution.parse(framebufferSize));
+        if (screenshot != null && display.isEmpty()) {
+            throw new IllegalArgumentException("--screenshot needs a framebuffer (not --framebuffer none)");
+        }
+        List<Module> files = modules.stream().map(Module::parse).toList();
+        Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
+        long epoch = bootEpoch();
+        MachineConfig.Builder b = MachineConfig.builder(System.out).memoryBytes(bytes).cpus(cpus).cmdline(cmdline)
+                .bootEpochSeconds(epoch).fiveLevelPaging(fiveLevel).framebuffer(display).modules(files)
+                .timeout(limit).flushEachLine(System.console() != null && serialFile == null)
+                .unicornLibrary(Optional.ofNullable(unicornLib));
+        b.cpus(cpus).build(); // validates before any output file is created
+        OutputStream serial = System.out;
+        if (serialFile != null) {
+            serial = new BufferedOutputStream(new FileOutputStream(serialFile.toFile()));
+        }
         OutputStream debugcon = debugconFile == null ? serial
                 : new BufferedOutputStream(new FileOutputStream(debugconFile.toFile()));
-        Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
-        boolean interactive = System.console() != null && serialFile == null;
-        return new MachineConfig(bytes, cmdline, bootEpoch(), fiveLevel, limit, serial, debugcon, interactive,
-                Optional.ofNullable(unicornLib), false);
+        return b.serialOutput(serial).debugconOutput(debugcon).build();
     }
 
     private void closeFiles(MachineConfig config) {
@@ -193,7 +222,8 @@ public final class RunCommand implements Callable<Integer> {
                 plan.baseRevisionSupported() ? "supported" : "NOT supported", plan.pagingLevels(), plan.hhdmOffset());
         err.printf("limu: kernel at physical 0x%x, virtual 0x%x, entry 0x%x%n", plan.kernelPhysicalBase(),
                 plan.kernelVirtualBase(), plan.bsp().rip());
-        err.println("limu: requests answered: " + String.join(", ", plan.answeredRequests()));
+        err.println("limu: requests answered: "
+                + (plan.answeredRequests().isEmpty() ? "(none)" : String.join(", ", plan.answeredRequests())));
         if (!plan.ignoredRequests().isEmpty()) {
             err.println("limu: requests left unanswered: " + String.join(", ", plan.ignoredRequests()));
         }

@@ -1,0 +1,16 @@
+package limu.bootloader;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Reads files from the boot volume for the kernel's internal modules (Module request revision 1). limu resolves
+ * the kernel's relative path against the directory of {@link BootConfig#kernelPath()} first, so {@code path} is
+ * always absolute on the volume, e.g. {@code /boot/initrd.tar} for a kernel at {@code /boot/kernel.elf} asking for
+ * {@code initrd.tar}; how the volume maps onto host files is the caller's business.
+ */
+@FunctionalInterface
+public interface ModuleResolver {
+    /** The file's bytes, or empty if there is no such file. An I/O error fails the boot. */
+    Optional<byte[]> read(String path) throws IOException;
+}
