@@ -1,0 +1,7 @@
+/// Halts forever. Interrupts are disabled at entry, so the first `hlt`
+/// stops this CPU for good.
+pub fn hlt_loop() -> ! {
+    loop {
+        x86_64::instructions::hlt();
+    }
+}
