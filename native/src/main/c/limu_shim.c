@@ -32,6 +32,31 @@ enum {
     STOP_JAVA_ERROR = 7,  /* a Java upcall threw; the exception is rethrown */
 };
 
+/*
+ * Where fields of Unicorn's CPU state sit inside the uc_context_save blob
+ * (a memcpy of CPUX86State up to end_reset_fields, uc.c uc_context_save).
+ * Java finds them at run time by calibration (limu.emulator.unicorn.ContextLayout)
+ * and hands them over with setLayout(); until then every offset is -1 and
+ * nothing is patched.
+ */
+static int off_error_code = -1;    /* int env->error_code */
+static int off_is_int = -1;        /* int env->exception_is_int */
+static int off_old_exception = -1; /* int env->old_exception: bug #1883 */
+static int off_hflags = -1;        /* uint32_t env->hflags */
+static int off_segs = -1;          /* SegmentCache env->segs[6] */
+static int seg_stride = 0;         /* sizeof(SegmentCache) */
+
+/* QEMU's hflags bits (qemu/target/i386/cpu.h). */
+#define HF_CPL_MASK 3u
+#define HF_INHIBIT_IRQ_MASK (1u << 3)
+#define HF_CS32_MASK (1u << 4)
+#define HF_SS32_MASK (1u << 5)
+#define HF_ADDSEG_MASK (1u << 6)
+#define HF_LMA_MASK (1u << 14)
+#define HF_CS64_MASK (1u << 15)
+#define DESC_L_MASK (1u << 21)
+#define DESC_B_MASK (1u << 22)
+
 /* Indices into the long[] that run() fills. */
 enum { OUT_KIND, OUT_VECTOR, OUT_ADDRESS, OUT_ACCESS, OUT_SIZE, OUT_BLOCKS, OUT_INSNS, OUT_LEN };
 
@@ -39,13 +64,26 @@ static uc_err (*p_hook_add)(uc_engine *, uc_hook *, int, void *, void *, uint64_
 static uc_err (*p_hook_del)(uc_engine *, uc_hook);
 static uc_err (*p_emu_start)(uc_engine *, uint64_t, uint64_t, uint64_t, size_t);
 static uc_err (*p_emu_stop)(uc_engine *);
+static uc_err (*p_reg_read)(uc_engine *, int, void *);
+static uc_err (*p_reg_write)(uc_engine *, int, const void *);
+static size_t (*p_context_size)(uc_engine *);
+static uc_err (*p_context_alloc)(uc_engine *, uc_context **);
+static uc_err (*p_context_save)(uc_engine *, uc_context *);
+static uc_err (*p_context_restore)(uc_engine *, uc_context *);
+static uc_err (*p_context_free)(uc_context *);
 
 typedef struct {
     uc_engine *uc;
     JNIEnv *env;           /* valid only while run() is on the stack */
     jobject hooks;         /* global ref to a limu.emulator.unicorn.CpuHooks */
-    jmethodID port_in, port_out;
+    jmethodID port_in, port_out, exception, syscall, cpuid, rdtsc, msr;
     uc_hook h_in, h_out, h_intr, h_invalid, h_unmapped, h_block, h_code;
+    uc_hook h_syscall, h_cpuid, h_rdtsc, h_rdtscp;
+    uc_hook *msr_hooks;    /* exact-address code hooks on rdmsr/wrmsr */
+    int n_msr_hooks, cap_msr_hooks;
+    uc_context *ctx;       /* scratch for save/patch/restore */
+    char *ctx_data;        /* the CPU state inside ctx */
+    size_t ctx_data_len;
     int64_t budget;
     int64_t blocks;
     int64_t insns;
@@ -97,21 +135,135 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
     }
 }
 
-static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
-    shim_cpu *s = user;
-    if (s->kind == STOP_NONE) {
-        s->vector = intno;
-    }
-    stop_with(s, STOP_INTERRUPT);
+static int32_t ctx_i32(shim_cpu *s, int off) {
+    int32_t v;
+    memcpy(&v, s->ctx_data + off, 4);
+    return v;
 }
 
+static void ctx_set_i32(shim_cpu *s, int off, int32_t v) {
+    memcpy(s->ctx_data + off, &v, 4);
+}
+
+/*
+ * Every exception and `int n` arrives here, never through the guest IDT
+ * (cpu-exec.c cpu_handle_exception). Java delivers it through the guest's
+ * IDT (limu.emulator.cpu.IdtDelivery): it needs the error code, which
+ * Unicorn computed (env->error_code) but hands out only in the context blob,
+ * and whether it came from an INT instruction (env->exception_is_int). A
+ * false answer means the machine must stop (triple fault): Java kept the report.
+ */
+static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
+    shim_cpu *s = user;
+    if (s->kind != STOP_NONE) {
+        p_emu_stop(s->uc);
+        return;
+    }
+    jint error = 0;
+    jboolean software = JNI_FALSE;
+    if (off_error_code >= 0 && p_context_save(uc, s->ctx) == UC_ERR_OK) {
+        error = ctx_i32(s, off_error_code);
+        software = ctx_i32(s, off_is_int) != 0;
+    }
+    jboolean delivered = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->exception, (jint)intno, error, software);
+    if (java_failed(s)) {
+        return;
+    }
+    if (!delivered) {
+        s->vector = intno;
+        stop_with(s, STOP_INTERRUPT);
+    }
+}
+
+/* #UD reaches UC_HOOK_INSN_INVALID instead (x86_stop_interrupt); true = handled, go on at RIP. */
 static bool on_invalid(uc_engine *uc, void *user) {
     shim_cpu *s = user;
-    if (s->kind == STOP_NONE) {
-        s->vector = 6;
+    if (s->kind != STOP_NONE) {
+        return false;
     }
+    jboolean delivered = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->exception, (jint)6, (jint)0, JNI_FALSE);
+    if (java_failed(s)) {
+        return false;
+    }
+    if (delivered) {
+        return true;
+    }
+    s->vector = 6;
     stop_with(s, STOP_INVALID);
     return false;
+}
+
+/* SYSCALL does nothing in Unicorn but call this hook; RIP is the instruction and Unicorn adds 2 after. */
+static void on_syscall(uc_engine *uc, void *user) {
+    shim_cpu *s = user;
+    if (s->kind != STOP_NONE) {
+        return;
+    }
+    jboolean go_on = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->syscall);
+    if (java_failed(s)) {
+        return;
+    }
+    if (!go_on) {
+        s->vector = -1;
+        stop_with(s, STOP_INTERRUPT);
+    }
+}
+
+/* Returning 1 replaces the instruction: limu's CPU model answers (Java writes EAX..EDX). */
+static int on_cpuid(uc_engine *uc, void *user) {
+    shim_cpu *s = user;
+    if (s->kind != STOP_NONE) {
+        return 1;
+    }
+    jboolean answered = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->cpuid);
+    if (java_failed(s)) {
+        return 1;
+    }
+    return answered ? 1 : 0;
+}
+
+static int tsc_hook(shim_cpu *s, jboolean rdtscp) {
+    if (s->kind != STOP_NONE) {
+        return 1;
+    }
+    jlong tsc = (*s->env)->CallLongMethod(s->env, s->hooks, s->rdtsc, (jlong)s->blocks, rdtscp);
+    if (java_failed(s)) {
+        return 1;
+    }
+    uint64_t lo = (uint32_t)tsc, hi = (uint64_t)tsc >> 32;
+    p_reg_write(s->uc, UC_X86_REG_RAX, &lo);
+    p_reg_write(s->uc, UC_X86_REG_RDX, &hi);
+    return 1;
+}
+
+/* RDTSC/RDTSCP read limu's virtual clock, never the host's TSC. */
+static int on_rdtsc(uc_engine *uc, void *user) {
+    return tsc_hook(user, JNI_FALSE);
+}
+
+static int on_rdtscp(uc_engine *uc, void *user) {
+    return tsc_hook(user, JNI_TRUE);
+}
+
+/*
+ * An exact-address code hook on an rdmsr/wrmsr (UC_HOOK_INSN refuses them in
+ * 2.1.4). Java emulates the instruction and moves RIP past it (or delivers
+ * #GP); a RIP write in a code hook ends the block right after the hook
+ * (check_exit_request in tcg-op.c), so the native instruction never runs.
+ */
+static void on_msr(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    shim_cpu *s = user;
+    if (s->kind != STOP_NONE) {
+        return;
+    }
+    jboolean go_on = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->msr);
+    if (java_failed(s)) {
+        return;
+    }
+    if (!go_on) {
+        s->vector = -1;
+        stop_with(s, STOP_INTERRUPT);
+    }
 }
 
 static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
@@ -159,8 +311,16 @@ JNIEXPORT jstring JNICALL Java_limu_emulator_unicorn_Shim_bind(JNIEnv *env, jcla
     p_hook_del = dlsym(h, "uc_hook_del");
     p_emu_start = dlsym(h, "uc_emu_start");
     p_emu_stop = dlsym(h, "uc_emu_stop");
-    if (!p_hook_add || !p_hook_del || !p_emu_start || !p_emu_stop) {
-        return (*env)->NewStringUTF(env, "the library lacks uc_hook_add/uc_emu_start");
+    p_reg_read = dlsym(h, "uc_reg_read");
+    p_reg_write = dlsym(h, "uc_reg_write");
+    p_context_size = dlsym(h, "uc_context_size");
+    p_context_alloc = dlsym(h, "uc_context_alloc");
+    p_context_save = dlsym(h, "uc_context_save");
+    p_context_restore = dlsym(h, "uc_context_restore");
+    p_context_free = dlsym(h, "uc_context_free");
+    if (!p_hook_add || !p_hook_del || !p_emu_start || !p_emu_stop || !p_reg_read || !p_reg_write
+        || !p_context_size || !p_context_alloc || !p_context_save || !p_context_restore || !p_context_free) {
+        return (*env)->NewStringUTF(env, "the library lacks uc_hook_add/uc_emu_start/uc_context_save");
     }
     return NULL;
 }
@@ -210,10 +370,31 @@ JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_attach(JNIEnv *env, jcla
     }
     s->port_in = (*env)->GetMethodID(env, hc, "portIn", "(II)I");
     s->port_out = (*env)->GetMethodID(env, hc, "portOut", "(III)Z");
-    if (s->port_in == NULL || s->port_out == NULL) {
+    s->exception = (*env)->GetMethodID(env, hc, "exception", "(IIZ)Z");
+    s->syscall = (*env)->GetMethodID(env, hc, "syscall", "()Z");
+    s->cpuid = (*env)->GetMethodID(env, hc, "cpuid", "()Z");
+    s->rdtsc = (*env)->GetMethodID(env, hc, "rdtsc", "(JZ)J");
+    s->msr = (*env)->GetMethodID(env, hc, "msr", "()Z");
+    if (s->port_in == NULL || s->port_out == NULL || s->exception == NULL || s->syscall == NULL
+        || s->cpuid == NULL || s->rdtsc == NULL || s->msr == NULL) {
         free(s);
         return 0;
     }
+    if (p_context_alloc(s->uc, &s->ctx) != UC_ERR_OK) {
+        free(s);
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "uc_context_alloc failed");
+        return 0;
+    }
+    /* struct uc_context starts with the size of its data (uc_priv.h); the data ends the struct */
+    size_t total = p_context_size(s->uc);
+    s->ctx_data_len = *(size_t *)s->ctx;
+    if (s->ctx_data_len == 0 || s->ctx_data_len >= total || total - s->ctx_data_len > 256) {
+        p_context_free(s->ctx);
+        free(s);
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "unexpected uc_context layout");
+        return 0;
+    }
+    s->ctx_data = (char *)s->ctx + (total - s->ctx_data_len);
     s->hooks = (*env)->NewGlobalRef(env, hooks);
     ADD_HOOK(s->h_in, UC_HOOK_INSN, on_in, 1, 0, UC_X86_INS_IN);
     ADD_HOOK(s->h_out, UC_HOOK_INSN, on_out, 1, 0, UC_X86_INS_OUT);
@@ -221,12 +402,17 @@ JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_attach(JNIEnv *env, jcla
     ADD_HOOK(s->h_invalid, UC_HOOK_INSN_INVALID, on_invalid, 1, 0);
     ADD_HOOK(s->h_unmapped, UC_HOOK_MEM_UNMAPPED, on_unmapped, 1, 0);
     ADD_HOOK(s->h_block, UC_HOOK_BLOCK, on_block, 1, 0);
+    ADD_HOOK(s->h_syscall, UC_HOOK_INSN, on_syscall, 1, 0, UC_X86_INS_SYSCALL);
+    ADD_HOOK(s->h_cpuid, UC_HOOK_INSN, on_cpuid, 1, 0, UC_X86_INS_CPUID);
+    ADD_HOOK(s->h_rdtsc, UC_HOOK_INSN, on_rdtsc, 1, 0, UC_X86_INS_RDTSC);
+    ADD_HOOK(s->h_rdtscp, UC_HOOK_INSN, on_rdtscp, 1, 0, UC_X86_INS_RDTSCP);
     if (count) {
         ADD_HOOK(s->h_code, UC_HOOK_CODE, on_code, 1, 0);
     }
     return (jlong)(uintptr_t)s;
 fail:
     (*env)->DeleteGlobalRef(env, s->hooks);
+    p_context_free(s->ctx);
     free(s);
     throw_java(env, "limu/emulator/unicorn/UnicornException", failed);
     return 0;
@@ -234,13 +420,19 @@ fail:
 
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclass cls, jlong handle) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
-    uc_hook hs[] = {s->h_in, s->h_out, s->h_intr, s->h_invalid, s->h_unmapped, s->h_block, s->h_code};
+    uc_hook hs[] = {s->h_in, s->h_out, s->h_intr, s->h_invalid, s->h_unmapped, s->h_block, s->h_code,
+                    s->h_syscall, s->h_cpuid, s->h_rdtsc, s->h_rdtscp};
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
         if (hs[i]) {
             p_hook_del(s->uc, hs[i]);
         }
     }
+    for (int i = 0; i < s->n_msr_hooks; i++) {
+        p_hook_del(s->uc, s->msr_hooks[i]);
+    }
+    free(s->msr_hooks);
     (*env)->DeleteGlobalRef(env, s->hooks);
+    p_context_free(s->ctx);
     free(s);
 }
 
@@ -276,4 +468,115 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_run(JNIEnv *env, jclass c
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_requestStop(JNIEnv *env, jclass cls, jlong handle) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
     s->stop_requested = 1;
+}
+
+/*
+ * void setLayout(int errorCode, int isInt, int oldException, int hflags, int segs, int segStride):
+ * offsets inside the context blob, found by ContextLayout's calibration.
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setLayout(JNIEnv *env, jclass cls, jint error_code,
+                                                                 jint is_int, jint old_exception, jint hflags,
+                                                                 jint segs, jint stride) {
+    off_error_code = error_code;
+    off_is_int = is_int;
+    off_old_exception = old_exception;
+    off_hflags = hflags;
+    off_segs = segs;
+    seg_stride = stride;
+}
+
+/* byte[] context(long shim): a copy of the CPU state blob, for calibration and diagnostics. */
+JNIEXPORT jbyteArray JNICALL Java_limu_emulator_unicorn_Shim_context(JNIEnv *env, jclass cls, jlong handle) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (p_context_save(s->uc, s->ctx) != UC_ERR_OK) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "uc_context_save failed");
+        return NULL;
+    }
+    jbyteArray a = (*env)->NewByteArray(env, (jsize)s->ctx_data_len);
+    if (a != NULL) {
+        (*env)->SetByteArrayRegion(env, a, 0, (jsize)s->ctx_data_len, (const jbyte *)s->ctx_data);
+    }
+    return a;
+}
+
+/* int hflags(long shim): QEMU's hidden flags (CPL in bits 0-1, the STI/MOV SS shadow in bit 3). */
+JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_hflags(JNIEnv *env, jclass cls, jlong handle) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (off_hflags < 0 || p_context_save(s->uc, s->ctx) != UC_ERR_OK) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "CPU state layout unknown");
+        return 0;
+    }
+    return ctx_i32(s, off_hflags);
+}
+
+static void set_seg(shim_cpu *s, int index, jint selector, jlong base, jint limit, jint flags) {
+    char *p = s->ctx_data + off_segs + index * seg_stride;
+    uint32_t sel = (uint16_t)selector;
+    uint64_t b = (uint64_t)base;
+    memcpy(p, &sel, 4);
+    memcpy(p + 8, &b, 8);
+    memcpy(p + 16, &limit, 4);
+    memcpy(p + 20, &flags, 4);
+}
+
+/*
+ * void enterHandler(long shim, int load, CS..., SS...): after
+ * the host delivered an exception or a SYSCALL, in one save/patch/restore
+ * (~0.1 us): load the CS and SS caches and the CPL the way QEMU's
+ * cpu_x86_load_seg_cache does (uc_reg_write of CS/SS only changes the
+ * selector in 64-bit mode, so the CPL could not change otherwise), drop the
+ * STI/MOV SS shadow, and clear the "exception in flight" state that Unicorn
+ * never clears (bug #1883: else the next fault turns into #DF, the one after
+ * into a silent stop).
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_enterHandler(JNIEnv *env, jclass cls, jlong handle,
+                                                                    jint load, jint cs, jlong cs_base,
+                                                                    jint cs_limit, jint cs_flags, jint ss,
+                                                                    jlong ss_base, jint ss_limit, jint ss_flags) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (off_old_exception < 0 || p_context_save(s->uc, s->ctx) != UC_ERR_OK) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "CPU state layout unknown");
+        return;
+    }
+    ctx_set_i32(s, off_old_exception, -1);
+    uint32_t h = (uint32_t)ctx_i32(s, off_hflags) & ~HF_INHIBIT_IRQ_MASK;
+    /* load: bit 0 = CS, bit 1 = SS (the CPL follows SS's DPL, as in cpu_x86_load_seg_cache) */
+    if (load & 2) {
+        set_seg(s, 2, ss, ss_base, ss_limit, ss_flags);
+        h = (h & ~HF_CPL_MASK) | (((uint32_t)ss_flags >> 13) & 3);
+    }
+    if (load & 1) {
+        set_seg(s, 1, cs, cs_base, cs_limit, cs_flags);
+        if ((h & HF_LMA_MASK) && ((uint32_t)cs_flags & DESC_L_MASK)) {
+            h = (h | HF_CS32_MASK | HF_SS32_MASK | HF_CS64_MASK) & ~HF_ADDSEG_MASK;
+        } else {
+            h = (h & ~(HF_CS32_MASK | HF_CS64_MASK)) | ((((uint32_t)cs_flags & DESC_B_MASK) != 0) ? HF_CS32_MASK : 0);
+        }
+    }
+    ctx_set_i32(s, off_hflags, (int32_t)h);
+    if (p_context_restore(s->uc, s->ctx) != UC_ERR_OK) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "uc_context_restore failed");
+    }
+}
+
+/* void addMsrHook(long shim, long address): must run before the code at `address` is translated (#2200). */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_addMsrHook(JNIEnv *env, jclass cls, jlong handle,
+                                                                  jlong address) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->n_msr_hooks == s->cap_msr_hooks) {
+        int cap = s->cap_msr_hooks ? s->cap_msr_hooks * 2 : 16;
+        uc_hook *n = realloc(s->msr_hooks, (size_t)cap * sizeof *n);
+        if (n == NULL) {
+            throw_java(env, "java/lang/OutOfMemoryError", "msr hooks");
+            return;
+        }
+        s->msr_hooks = n;
+        s->cap_msr_hooks = cap;
+    }
+    uc_hook h;
+    if (p_hook_add(s->uc, &h, UC_HOOK_CODE, (void *)on_msr, s, (uint64_t)address, (uint64_t)address) != UC_ERR_OK) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot hook rdmsr/wrmsr");
+        return;
+    }
+    s->msr_hooks[s->n_msr_hooks++] = h;
 }

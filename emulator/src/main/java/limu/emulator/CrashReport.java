@@ -32,7 +32,7 @@ final class CrashReport {
                 if (slice.vector() == 14) {
                     s += String.format(", CR2=0x%016x", e.read(Register.CR2));
                 }
-                yield s + " (limu does not deliver exceptions through the guest IDT yet)";
+                yield s;
             }
             case INVALID_OPCODE -> String.format("CPU %d: unhandled #UD invalid opcode %s", cpu.index, where);
             case UNMAPPED -> String.format("CPU %d: %s of %d bytes at physical 0x%x, where no RAM or device is, %s",
@@ -40,6 +40,11 @@ final class CrashReport {
             default -> String.format("CPU %d: stopped (%s) %s", cpu.index, slice.exit(), where);
         };
         return new StopReason.GuestCrash(summary, registers(e));
+    }
+
+    /** The CPU shut down: the exception chain limu's IDT delivery recorded. */
+    static StopReason tripleFault(limu.emulator.cpu.ExceptionChain chain, Symbols symbols) {
+        return new StopReason.TripleFault(chain.summary(symbols::at), chain.report(symbols::at));
     }
 
     static StopReason unexplainedStop(Vcpu cpu, Symbols symbols) {

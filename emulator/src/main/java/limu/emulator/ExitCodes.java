@@ -14,7 +14,11 @@ public final class ExitCodes {
     public static final int KERNEL_REJECTED = 4;
     /** limu could not start its engine: libunicorn missing or too old, native shim not built. */
     public static final int ENGINE_UNAVAILABLE = 6;
-    /** The guest crashed: an exception it cannot handle, an access to unbacked physical memory. */
+    /**
+     * The guest crashed: an exception it cannot handle (delivery through its IDT
+     * failed up to a triple fault, reported with the exception chain), an access
+     * to unbacked physical memory.
+     */
     public static final int GUEST_CRASH = 8;
     /** The run reached its --timeout. */
     public static final int TIMEOUT = 10;

@@ -20,6 +20,9 @@ import limu.devices.DebugConsole;
 import limu.devices.DebugExit;
 import limu.devices.PortBus;
 import limu.devices.Serial16550;
+import limu.emulator.cpu.CpuCore;
+import limu.emulator.cpu.CpuModel;
+import limu.emulator.cpu.X2ApicMsrs;
 import limu.emulator.unicorn.CpuHooks;
 import limu.emulator.unicorn.Register;
 import limu.emulator.unicorn.Slice;
@@ -45,6 +48,7 @@ public final class Machine implements AutoCloseable {
     private final DebugConsole debugcon;
     private final List<Vcpu> cpus = new ArrayList<>();
     private final List<ParkedAp> parked = new ArrayList<>();
+    private final VirtualClock clock = new VirtualClock();
     private Framebuffer framebuffer;
     private final BootPlan plan;
     private final Symbols symbols;
@@ -69,13 +73,16 @@ public final class Machine implements AutoCloseable {
             plan.framebuffer().ifPresent(fb -> framebuffer = new Framebuffer(
                     memory.addWindow(fb.physicalAddress(), fb.mappedBytes()), fb.physicalAddress(), fb.width(),
                     fb.height(), fb.pitch()));
+            CpuModel model = new CpuModel(config.cpus(), VirtualClock.TSC_HZ);
             for (int i = 0; i < config.cpus(); i++) {
-                Vcpu cpu = new Vcpu(i, new UnicornEngine(library, new PortHooks(), config.countInstructions()),
-                        i == 0 ? Vcpu.State.RUNNING : Vcpu.State.PARKED);
+                CpuCore core = new CpuCore(i, new PortHooks(), model, clock, X2ApicMsrs.NONE, CrashReport::registers);
+                Vcpu cpu = new Vcpu(i, new UnicornEngine(library, core, config.countInstructions()),
+                        i == 0 ? Vcpu.State.RUNNING : Vcpu.State.PARKED, core);
                 cpus.add(cpu);
                 memory.mapInto(cpu.engine);
             }
             cpus.get(0).enter(plan.bsp());
+            Vcpu.interceptMsrs(cpus, plan.kernel());
             for (ApStart ap : plan.aps()) {
                 parked.add(new ParkedAp(ap.cpuIndex(), ap.gotoAddressPhysical(), ap.entryState()));
             }
@@ -188,6 +195,7 @@ public final class Machine implements AutoCloseable {
                 }
                 Slice slice = cpu.engine.run(sliceBlocks());
                 blocks += slice.blocks();
+                clock.advance(slice.blocks());
                 instructions += slice.instructions();
                 switch (slice.exit()) {
                     case BUDGET:
@@ -204,6 +212,9 @@ public final class Machine implements AutoCloseable {
                         cpu.state = Vcpu.State.HALTED;
                         continue;
                     default:
+                        if (cpu.core.shutdown() != null) {
+                            return CrashReport.tripleFault(cpu.core.shutdown(), symbols);
+                        }
                         return CrashReport.of(cpu, slice, symbols);
                 }
             }

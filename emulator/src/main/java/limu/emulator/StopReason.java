@@ -63,6 +63,24 @@ public sealed interface StopReason {
         }
     }
 
+    /**
+     * An exception the guest could not handle, escalated as the CPU does (#DF,
+     * then shutdown); like QEMU with {@code -no-reboot}, the machine stops.
+     * Exit code 8, as every guest crash. {@code report}: the exception chain
+     * and the registers at the first exception.
+     */
+    record TripleFault(String summary, String report) implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.GUEST_CRASH;
+        }
+
+        @Override
+        public String message() {
+            return summary;
+        }
+    }
+
     /** Stopped from outside (Ctrl-C, or the API's stop()). */
     record Interrupted() implements StopReason {
         @Override

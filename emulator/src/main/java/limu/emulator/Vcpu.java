@@ -1,6 +1,9 @@
 package limu.emulator;
 
+import java.util.List;
 import limu.bootloader.CpuEntryState;
+import limu.bootloader.ElfFile;
+import limu.emulator.cpu.CpuCore;
 import limu.emulator.unicorn.DescriptorTable;
 import limu.emulator.unicorn.Engine;
 import limu.emulator.unicorn.Register;
@@ -21,12 +24,35 @@ final class Vcpu {
 
     final int index;
     final Engine engine;
+    /** What Unicorn leaves to limu: exceptions and interrupts through the IDT, SYSCALL, CPUID, RDTSC, MSRs. */
+    final CpuCore core;
     State state;
 
-    Vcpu(int index, Engine engine, State state) {
+    Vcpu(int index, Engine engine, State state, CpuCore core) {
         this.index = index;
         this.engine = engine;
         this.state = state;
+        this.core = core;
+        core.attach(engine);
+    }
+
+    /**
+     * Hooks the RDMSR/WRMSR instructions of the kernel's executable segments on
+     * every CPU, before any code runs (Unicorn #2200). The code is read through
+     * the BSP, which must have entered (CR3 set); APs get the same addresses.
+     */
+    static void interceptMsrs(List<Vcpu> cpus, ElfFile kernel) {
+        Vcpu bsp = cpus.get(0);
+        for (ElfFile.Segment s : kernel.segments()) {
+            if (s.isLoad() && s.executable() && s.fileSize() > 0 && s.fileSize() < Integer.MAX_VALUE) {
+                byte[] code = new byte[(int) s.fileSize()];
+                if (bsp.engine.readVirtual(s.vaddr(), code)) {
+                    for (Vcpu cpu : cpus) {
+                        cpu.core.interceptMsrs(s.vaddr(), code);
+                    }
+                }
+            }
+        }
     }
 
     /**

@@ -16,8 +16,14 @@ import limu.devices.PortRange;
 import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
 import limu.emulator.StopReason;
+import limu.emulator.VirtualClock;
 import limu.emulator.bench.BareEngine;
+import limu.emulator.cpu.CpuCore;
+import limu.emulator.cpu.CpuModel;
+import limu.emulator.cpu.X2ApicMsrs;
 import limu.emulator.unicorn.CpuHooks;
+import limu.emulator.unicorn.DescriptorTable;
+import limu.emulator.unicorn.Register;
 import limu.emulator.unicorn.RunExit;
 import limu.emulator.unicorn.Slice;
 import limu.emulator.unicorn.UnicornEngine;
@@ -30,7 +36,8 @@ import picocli.CommandLine.Option;
             "  - process start to first serial byte and to exit, for the hello kernel (fresh JVM each run)",
             "  - boot-to-exit inside a warm JVM",
             "  - guest instructions per second on the hello kernel's compute loop, next to a bare Unicorn loop",
-            "  - the cost of one guest port write reaching a Java device, next to a write nobody handles in Java"})
+            "  - the cost of one guest port write reaching a Java device, next to a write nobody handles in Java",
+            "  - the cost of delivering one exception (int3) through the guest's IDT and returning with iretq"})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kernels", paramLabel = "DIR", defaultValue = "kernel-images/out",
             description = "where the built kernels are (default: ${DEFAULT-VALUE})")
@@ -62,6 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         bareLoop();
         portWrites();
+        exceptionDelivery();
         return 0;
     }
 
@@ -190,6 +198,65 @@ public final class BenchCommand implements Callable<Integer> {
                 count, device.writes);
         System.out.printf("  loop with OUT %.1f ms, same loop with NOP %.1f ms -> %.1f ns per port write%n",
                 withOut, withNop, (withOut - withNop) * 1e6 / count);
+    }
+
+    /**
+     * A guest loop of int3 whose handler is a bare iretq, against the same loop
+     * with two NOPs: Unicorn's interrupt hook, the JNI upcall, limu's IDT
+     * delivery (gate, GDT, frame through the guest page tables) and the iretq.
+     */
+    private void exceptionDelivery() {
+        int count = 100_000;
+        byte[] code = new byte[0x400];
+        byte[] loop = {(byte) 0xb9, (byte) count, (byte) (count >> 8), (byte) (count >> 16), (byte) (count >> 24),
+            (byte) 0xcc, (byte) 0x90, (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xfa, (byte) 0xf4};
+        System.arraycopy(loop, 0, code, 0, loop.length);      // mov ecx, n; l: int3; nop; dec ecx; jnz l; hlt
+        code[0x100] = 0x48;                                   // handler: iretq
+        code[0x101] = (byte) 0xcf;
+        putLong(code, 0x208, 0x00209a0000000000L);            // GDT[1]: 64-bit code
+        long handler = BareEngine.CODE + 0x100;
+        putLong(code, 0x300 + 3 * 16, (handler & 0xffff) | (0x08L << 16) | (0x8eL << 40)
+                | (((handler >>> 16) & 0xffff) << 48));
+        putLong(code, 0x300 + 3 * 16 + 8, handler >>> 32);
+        byte[] nops = code.clone();
+        nops[5] = (byte) 0x90;
+        double withInt3;
+        double withNop;
+        long delivered;
+        CpuCore core = new CpuCore(0, new NoDevices(), new CpuModel(1, VirtualClock.TSC_HZ), new VirtualClock(),
+                X2ApicMsrs.NONE, e -> "");
+        try (BareEngine bare = new BareEngine(core, false)) {
+            withInt3 = bestOfWithIdt(bare, core, code);
+            delivered = core.delivery().delivered();
+        }
+        try (BareEngine bare = new BareEngine(core, false)) {
+            withNop = bestOfWithIdt(bare, core, nops);
+        }
+        System.out.printf("%nexception delivered through the guest IDT and back with iretq (%,d int3, %,d delivered in the last run):%n",
+                count, delivered);
+        System.out.printf("  loop with INT3 %.1f ms, same loop with NOP %.1f ms -> %.2f us per exception%n",
+                withInt3, withNop, (withInt3 - withNop) * 1e3 / count);
+    }
+
+    private double bestOfWithIdt(BareEngine bare, CpuCore core, byte[] code) {
+        double[] t = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            UnicornEngine e = bare.load(code);
+            core.attach(e);
+            e.writeGdtr(new DescriptorTable(BareEngine.CODE + 0x200, 15));
+            e.writeIdtr(new DescriptorTable(BareEngine.CODE + 0x300, 4 * 16 - 1));
+            e.write(Register.CS, 0x08);
+            long t0 = System.nanoTime();
+            runToHlt(e);
+            t[i] = ms(System.nanoTime() - t0);
+        }
+        return median(t);
+    }
+
+    private static void putLong(byte[] b, int offset, long v) {
+        for (int i = 0; i < 8; i++) {
+            b[offset + i] = (byte) (v >>> (8 * i));
+        }
     }
 
     private double bestOf(BareEngine bare, byte[] code) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
             "2:bad command line",
             "4:kernel rejected (missing file, not an ELF64 x86_64 executable, bad layout)",
             "6:engine unavailable (libunicorn missing or older than 2.1, native shim not built)",
-            "8:guest crashed (unhandled exception, access to unbacked physical memory)",
+            "8:guest crashed (triple fault: an exception its IDT cannot deliver; access to unbacked physical memory)",
             "10:timeout",
             "12:internal error in limu",
             "14:stopped by Ctrl-C"})

@@ -134,6 +134,8 @@ public final class RunCommand implements Callable<Integer> {
             err.println("limu: " + reason.message());
             if (reason instanceof StopReason.GuestCrash crash) {
                 err.println(crash.report());
+            } else if (reason instanceof StopReason.TripleFault fault) {
+                err.println(fault.report());
             }
             err.flush();
             return reason.exitCode();

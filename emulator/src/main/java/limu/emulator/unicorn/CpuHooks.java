@@ -2,8 +2,11 @@ package limu.emulator.unicorn;
 
 /**
  * What one vCPU's engine asks of the machine while it runs. Called by the JNI
- * shim on the run-loop thread, from inside the guest's instruction stream, so
- * implementations must be quick and must not call back into the engine.
+ * shim on the run-loop thread, from inside the guest's instruction stream.
+ * Port handlers must be quick and must not call back into the engine; the
+ * CPU-event handlers (exceptions, SYSCALL, CPUID, RDTSC, MSRs) emulate what
+ * the CPU would do and may read and write this engine's registers and memory.
+ * The defaults keep Unicorn's own behaviour or stop, for engines that model no CPU.
  */
 public interface CpuHooks {
     /** A guest IN of {@code size} bytes (1, 2, 4) from {@code port}. */
@@ -11,4 +14,38 @@ public interface CpuHooks {
 
     /** A guest OUT; returns true when the machine must stop after this instruction. */
     boolean portOut(int port, int size, int value);
+
+    /**
+     * An exception or {@code int n} (RIP: the faulting instruction for a fault,
+     * the next one for a trap or INT). {@code errorCode} is what the CPU pushes
+     * for this vector; {@code software} is true for INT n/INT3/INTO. Returns true
+     * when it was delivered (RIP now at the handler), false to stop the machine.
+     */
+    default boolean exception(int vector, int errorCode, boolean software) {
+        return false;
+    }
+
+    /** A SYSCALL (RIP at it). Returns false to stop the machine. */
+    default boolean syscall() {
+        return false;
+    }
+
+    /** A CPUID (RIP at it): true when the handler wrote EAX..EDX, false to let the engine answer. */
+    default boolean cpuid() {
+        return false;
+    }
+
+    /**
+     * RDTSC or RDTSCP: the time stamp counter to return; {@code sliceBlocks} is the
+     * number of blocks the current slice has executed so far. For RDTSCP the
+     * handler also sets RCX (TSC_AUX) itself.
+     */
+    default long rdtsc(long sliceBlocks, boolean rdtscp) {
+        return sliceBlocks;
+    }
+
+    /** An RDMSR/WRMSR at a hooked address (RIP at it). Returns false to stop the machine. */
+    default boolean msr() {
+        return false;
+    }
 }

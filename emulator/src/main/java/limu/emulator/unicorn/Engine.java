@@ -33,6 +33,35 @@ public interface Engine extends AutoCloseable {
     /** Reads guest memory through this CPU's page tables; false when not mapped. */
     boolean readVirtual(long linear, byte[] destination);
 
+    /** Reads guest-physical memory (RAM only). */
+    void readPhysical(long physical, byte[] destination);
+
+    /** Writes guest-physical memory (RAM only); translated code is not invalidated. */
+    void writePhysical(long physical, byte[] source);
+
+    /** The current privilege level (0-3), from the engine's hidden state. */
+    int cpl();
+
+    /** True inside the one-instruction interrupt shadow after STI or MOV SS/POP SS. */
+    boolean interruptShadow();
+
+    /**
+     * Completes the host's delivery of an exception, interrupt or SYSCALL (RIP,
+     * RSP and RFLAGS already written): loads CS and SS with their hidden parts,
+     * which sets the CPL from SS's DPL ({@code ss} null: SS stays), ends the
+     * interrupt shadow and clears the engine's record of the exception in flight.
+     */
+    void enterHandler(Segment cs, Segment ss);
+
+    /** Clears the engine's record of the exception in flight without changing segments. */
+    void exceptionHandled();
+
+    /**
+     * RDMSR/WRMSR at this linear address go to {@link CpuHooks#msr()}. Must be
+     * called before the code there is first executed.
+     */
+    void interceptMsrAccessAt(long linear);
+
     /** Runs from RIP for at most {@code blockBudget} translation blocks. */
     Slice run(long blockBudget);
 

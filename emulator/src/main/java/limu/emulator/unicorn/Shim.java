@@ -46,4 +46,15 @@ final class Shim {
     static native int run(long shim, long begin, long blockBudget, long[] out);
 
     static native void requestStop(long shim);
+
+    static native void setLayout(int errorCode, int isInt, int oldException, int hflags, int segs, int segStride);
+
+    static native byte[] context(long shim);
+
+    static native int hflags(long shim);
+
+    static native void enterHandler(long shim, int load, int cs, long csBase, int csLimit, int csFlags,
+                                    int ss, long ssBase, int ssLimit, int ssFlags);
+
+    static native void addMsrHook(long shim, long address);
 }

@@ -24,7 +24,7 @@ public final class UnicornEngine implements Engine {
     }
 
     private final long uc;
-    private final long shim;
+    final long shim;
     private final long[] one = new long[1];
     private final long[] out = new long[7];
     private boolean closed;
@@ -34,6 +34,13 @@ public final class UnicornEngine implements Engine {
      * {@code countInstructions} adds a per-instruction hook (6-8 ns each): for measurements only.
      */
     public UnicornEngine(UnicornLibrary library, CpuHooks hooks, boolean countInstructions) {
+        this(library, hooks, countInstructions, false);
+    }
+
+    UnicornEngine(UnicornLibrary library, CpuHooks hooks, boolean countInstructions, boolean calibrating) {
+        if (!calibrating) {
+            ContextLayout.of(library);
+        }
         long[] handle = new long[1];
         UnicornException.check(Uc.uc_open(Uc.ARCH_X86, Uc.MODE_64, handle), "uc_open");
         uc = handle[0];
@@ -50,10 +57,26 @@ public final class UnicornEngine implements Engine {
         return new UnicornEngine(UnicornLibrary.load(Optional.<Path>empty()), hooks, false);
     }
 
+    /** RAM mapped with {@link #mapRam}: physical reads and writes go straight to host memory. */
+    private record Bank(long base, long length, com.sun.jna.Pointer host) {
+    }
+
+    private final java.util.List<Bank> banks = new java.util.ArrayList<>();
+
     @Override
     public void mapRam(long guestPhysical, long length, long hostAddress) {
         UnicornException.check(Uc.uc_mem_map_ptr(uc, guestPhysical, length, Uc.PROT_ALL, hostAddress),
                 String.format("map guest RAM 0x%x+0x%x", guestPhysical, length));
+        banks.add(new Bank(guestPhysical, length, new com.sun.jna.Pointer(hostAddress)));
+    }
+
+    private Bank bank(long physical, int length) {
+        for (Bank b : banks) {
+            if (physical >= b.base && physical - b.base + length <= b.length) {
+                return b;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -133,6 +156,57 @@ public final class UnicornEngine implements Engine {
     @Override
     public boolean readVirtual(long linear, byte[] destination) {
         return Uc.uc_vmem_read(uc, linear, Uc.PROT_READ, destination, destination.length) == Uc.ERR_OK;
+    }
+
+    @Override
+    public void readPhysical(long physical, byte[] destination) {
+        Bank b = bank(physical, destination.length);
+        if (b != null) {
+            b.host.read(physical - b.base, destination, 0, destination.length);
+            return;
+        }
+        UnicornException.check(Uc.uc_mem_read(uc, physical, destination, destination.length),
+                String.format("read physical 0x%x+0x%x", physical, destination.length));
+    }
+
+    @Override
+    public void writePhysical(long physical, byte[] source) {
+        Bank b = bank(physical, source.length);
+        if (b != null) {
+            b.host.write(physical - b.base, source, 0, source.length);
+            return;
+        }
+        UnicornException.check(Uc.uc_mem_write(uc, physical, source, source.length),
+                String.format("write physical 0x%x+0x%x", physical, source.length));
+    }
+
+    private static final int HF_INHIBIT_IRQ = 1 << 3;
+
+    @Override
+    public int cpl() {
+        return Shim.hflags(shim) & 3;
+    }
+
+    @Override
+    public boolean interruptShadow() {
+        return (Shim.hflags(shim) & HF_INHIBIT_IRQ) != 0;
+    }
+
+    @Override
+    public void enterHandler(Segment cs, Segment ss) {
+        Shim.enterHandler(shim, ss == null ? 1 : 3, cs.selector(), cs.base(), cs.limit(), cs.flags(),
+                ss == null ? 0 : ss.selector(), ss == null ? 0 : ss.base(), ss == null ? 0 : ss.limit(),
+                ss == null ? 0 : ss.flags());
+    }
+
+    @Override
+    public void exceptionHandled() {
+        Shim.enterHandler(shim, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    @Override
+    public void interceptMsrAccessAt(long linear) {
+        Shim.addMsrHook(shim, linear);
     }
 
     @Override
