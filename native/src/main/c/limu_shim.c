@@ -71,12 +71,16 @@ static uc_err (*p_context_alloc)(uc_engine *, uc_context **);
 static uc_err (*p_context_save)(uc_engine *, uc_context *);
 static uc_err (*p_context_restore)(uc_engine *, uc_context *);
 static uc_err (*p_context_free)(uc_context *);
+static uc_err (*p_mmio_map)(uc_engine *, uint64_t, uint64_t, uc_cb_mmio_read_t, void *, uc_cb_mmio_write_t,
+                            void *);
+
+struct mmio_window;
 
 typedef struct {
     uc_engine *uc;
     JNIEnv *env;           /* valid only while run() is on the stack */
     jobject hooks;         /* global ref to a limu.emulator.unicorn.CpuHooks */
-    jmethodID port_in, port_out, exception, syscall, cpuid, rdtsc, msr;
+    jmethodID port_in, port_out, exception, syscall, cpuid, rdtsc, msr, mmio_read, mmio_write;
     uc_hook h_in, h_out, h_intr, h_invalid, h_unmapped, h_block, h_code;
     uc_hook h_syscall, h_cpuid, h_rdtsc, h_rdtscp;
     uc_hook *msr_hooks;    /* exact-address code hooks on rdmsr/wrmsr */
@@ -88,6 +92,8 @@ typedef struct {
     int64_t blocks;
     int64_t insns;
     volatile int stop_requested;
+    int device_stop;       /* an MMIO write asked to stop: done at the next block boundary */
+    struct mmio_window *windows; /* every window this CPU mapped, freed on detach */
     int kind;
     int64_t vector, address, access, size;
 } shim_cpu;
@@ -132,6 +138,51 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
     }
     if (stop) {
         stop_with(s, STOP_PORT);
+    }
+}
+
+/*
+ * A device window mapped with uc_mmio_map. Its callbacks only call the device
+ * and never stop the engine themselves: uc_emu_stop inside an MMIO callback
+ * makes Unicorn replay the access on resume (UNICORN.md). A device that wants
+ * the machine to stop sets device_stop, acted on at the next block.
+ */
+struct mmio_window {
+    shim_cpu *cpu;
+    uint64_t base;
+    struct mmio_window *next;
+};
+
+static uint64_t on_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user) {
+    struct mmio_window *w = user;
+    shim_cpu *s = w->cpu;
+    if (s->env == NULL || s->kind == STOP_JAVA_ERROR) {
+        return ~(uint64_t)0;
+    }
+    jlong v = (*s->env)->CallLongMethod(s->env, s->hooks, s->mmio_read, (jlong)(w->base + offset), (jint)size);
+    if ((*s->env)->ExceptionCheck(s->env)) {
+        s->kind = STOP_JAVA_ERROR;
+        s->device_stop = 1;
+        return ~(uint64_t)0;
+    }
+    return (uint64_t)v;
+}
+
+static void on_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user) {
+    struct mmio_window *w = user;
+    shim_cpu *s = w->cpu;
+    if (s->env == NULL || s->kind == STOP_JAVA_ERROR) {
+        return;
+    }
+    jboolean stop = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->mmio_write, (jlong)(w->base + offset),
+                                                 (jint)size, (jlong)value);
+    if ((*s->env)->ExceptionCheck(s->env)) {
+        s->kind = STOP_JAVA_ERROR;
+        s->device_stop = 1;
+        return;
+    }
+    if (stop) {
+        s->device_stop = 1;
     }
 }
 
@@ -281,7 +332,14 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
     s->blocks++;
-    if (--s->budget <= 0) {
+    if (s->device_stop) {
+        s->device_stop = 0;
+        if (s->kind == STOP_JAVA_ERROR) {
+            p_emu_stop(s->uc);
+        } else {
+            stop_with(s, STOP_PORT);
+        }
+    } else if (--s->budget <= 0) {
         stop_with(s, STOP_BUDGET);
     } else if (s->stop_requested) {
         stop_with(s, STOP_REQUESTED);
@@ -318,8 +376,10 @@ JNIEXPORT jstring JNICALL Java_limu_emulator_unicorn_Shim_bind(JNIEnv *env, jcla
     p_context_save = dlsym(h, "uc_context_save");
     p_context_restore = dlsym(h, "uc_context_restore");
     p_context_free = dlsym(h, "uc_context_free");
+    p_mmio_map = dlsym(h, "uc_mmio_map");
     if (!p_hook_add || !p_hook_del || !p_emu_start || !p_emu_stop || !p_reg_read || !p_reg_write
-        || !p_context_size || !p_context_alloc || !p_context_save || !p_context_restore || !p_context_free) {
+        || !p_context_size || !p_context_alloc || !p_context_save || !p_context_restore || !p_context_free
+        || !p_mmio_map) {
         return (*env)->NewStringUTF(env, "the library lacks uc_hook_add/uc_emu_start/uc_context_save");
     }
     return NULL;
@@ -375,8 +435,11 @@ JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_attach(JNIEnv *env, jcla
     s->cpuid = (*env)->GetMethodID(env, hc, "cpuid", "()Z");
     s->rdtsc = (*env)->GetMethodID(env, hc, "rdtsc", "(JZ)J");
     s->msr = (*env)->GetMethodID(env, hc, "msr", "()Z");
+    s->mmio_read = (*env)->GetMethodID(env, hc, "mmioRead", "(JI)J");
+    s->mmio_write = (*env)->GetMethodID(env, hc, "mmioWrite", "(JIJ)Z");
     if (s->port_in == NULL || s->port_out == NULL || s->exception == NULL || s->syscall == NULL
-        || s->cpuid == NULL || s->rdtsc == NULL || s->msr == NULL) {
+        || s->cpuid == NULL || s->rdtsc == NULL || s->msr == NULL || s->mmio_read == NULL
+        || s->mmio_write == NULL) {
         free(s);
         return 0;
     }
@@ -431,6 +494,11 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclas
         p_hook_del(s->uc, s->msr_hooks[i]);
     }
     free(s->msr_hooks);
+    while (s->windows != NULL) {
+        struct mmio_window *next = s->windows->next;
+        free(s->windows);
+        s->windows = next;
+    }
     (*env)->DeleteGlobalRef(env, s->hooks);
     p_context_free(s->ctx);
     free(s);
@@ -449,6 +517,7 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_run(JNIEnv *env, jclass c
     s->blocks = 0;
     s->insns = 0;
     s->kind = STOP_NONE;
+    s->device_stop = 0;
     s->vector = s->address = s->access = s->size = 0;
     uc_err err = UC_ERR_OK;
     if (s->stop_requested) {
@@ -462,6 +531,32 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_run(JNIEnv *env, jclass c
     /* SetLongArrayRegion is safe with an exception pending; the caller rethrows it. */
     (*env)->SetLongArrayRegion(env, out, 0, OUT_LEN, r);
     return (jint)err;
+}
+
+/*
+ * void mapMmio(long shim, long base, long size): a device window at guest
+ * physical `base`; accesses reach CpuHooks.mmioRead/mmioWrite with the
+ * absolute physical address. Each CPU maps its own windows, so a per-CPU
+ * device (the local APIC) simply answers for the CPU that owns the hooks.
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_mapMmio(JNIEnv *env, jclass cls, jlong handle, jlong base,
+                                                               jlong size) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct mmio_window *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        throw_java(env, "java/lang/OutOfMemoryError", "mmio window");
+        return;
+    }
+    w->cpu = s;
+    w->base = (uint64_t)base;
+    uc_err e = p_mmio_map(s->uc, (uint64_t)base, (uint64_t)size, on_mmio_read, w, on_mmio_write, w);
+    if (e != UC_ERR_OK) {
+        free(w);
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "uc_mmio_map failed");
+        return;
+    }
+    w->next = s->windows;
+    s->windows = w;
 }
 
 /* Thread-safe: ends the current (or next) slice at the next block boundary. */

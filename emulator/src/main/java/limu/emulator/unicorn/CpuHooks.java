@@ -48,4 +48,21 @@ public interface CpuHooks {
     default boolean msr() {
         return false;
     }
+
+    /**
+     * A guest read of {@code size} bytes from a device window mapped with
+     * {@link Engine#mapMmio} ({@code address} is guest-physical). RIP is not
+     * synchronised here. An 8-byte access arrives as two 4-byte ones.
+     */
+    default long mmioRead(long address, int size) {
+        return -1L;
+    }
+
+    /**
+     * A guest write to a device window; returns true when the machine must stop
+     * (acted on at the next block boundary, never inside the access).
+     */
+    default boolean mmioWrite(long address, int size, long value) {
+        return false;
+    }
 }

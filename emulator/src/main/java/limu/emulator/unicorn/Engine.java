@@ -8,6 +8,12 @@ public interface Engine extends AutoCloseable {
     /** Maps host memory at {@code hostAddress} as guest RAM at {@code guestPhysical}. */
     void mapRam(long guestPhysical, long length, long hostAddress);
 
+    /**
+     * Maps a device window at {@code guestPhysical}: guest accesses there reach this
+     * engine's {@link CpuHooks#mmioRead}/{@link CpuHooks#mmioWrite}.
+     */
+    void mapMmio(long guestPhysical, long length);
+
     long read(Register register);
 
     void write(Register register, long value);

@@ -47,6 +47,8 @@ final class Shim {
 
     static native void requestStop(long shim);
 
+    static native void mapMmio(long shim, long base, long size);
+
     static native void setLayout(int errorCode, int isInt, int oldException, int hflags, int segs, int segStride);
 
     static native byte[] context(long shim);

@@ -80,6 +80,11 @@ public final class UnicornEngine implements Engine {
     }
 
     @Override
+    public void mapMmio(long guestPhysical, long length) {
+        Shim.mapMmio(shim, guestPhysical, length);
+    }
+
+    @Override
     public long read(Register register) {
         UnicornException.check(Uc.uc_reg_read(uc, IDS.get(register), one), "read " + register);
         return one[0];

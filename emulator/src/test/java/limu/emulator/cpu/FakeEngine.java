@@ -56,6 +56,10 @@ final class FakeEngine implements Engine {
     }
 
     @Override
+    public void mapMmio(long guestPhysical, long length) {
+    }
+
+    @Override
     public long read(Register register) {
         return regs.get(register);
     }

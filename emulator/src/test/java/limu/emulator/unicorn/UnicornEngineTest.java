@@ -51,6 +51,18 @@ class UnicornEngineTest {
                 ripInHook.add(cpu.read(Register.RIP));
                 return stopOnOut;
             }
+
+            @Override
+            public long mmioRead(long address, int size) {
+                portLog.add("mmio read " + Long.toHexString(address) + "/" + size);
+                return 0x11223344L;
+            }
+
+            @Override
+            public boolean mmioWrite(long address, int size, long value) {
+                portLog.add("mmio write " + Long.toHexString(address) + "/" + size + "=" + Long.toHexString(value));
+                return stopOnOut;
+            }
         }, false);
         cpu.mapRam(0, RAM, ram.address());
         // 4-level tables: PML4 0x1000, PDPT 0x2000, PD 0x3000, 2 MiB pages
@@ -201,6 +213,31 @@ class UnicornEngineTest {
         assertEquals(0xfee00020L, s.address());
         assertEquals(MemoryAccess.READ, s.access());
         assertEquals(4, s.size());
+    }
+
+    @Test
+    void deviceWindowsReachTheHooksWithPhysicalAddresses() {
+        cpu.mapMmio(0xfee00000L, 0x1000);
+        // mov rbx, MMIO+0x20; mov eax,[rbx]; mov dword [rbx+0x10], 0xabcd; mov rcx,[rbx+0x30]; hlt
+        code(concat(movImm64(0xbb, MMIO + 0x20), new int[] {0x8b, 0x03, 0xc7, 0x43, 0x10, 0xcd, 0xab, 0, 0,
+            0x48, 0x8b, 0x4b, 0x30, 0xf4}));
+        Slice s = cpu.run(1000);
+        assertEquals(RunExit.RETURNED, s.exit());
+        assertEquals(0x11223344L, cpu.read(Register.RAX));
+        assertEquals(List.of("mmio read fee00020/4", "mmio write fee00030/4=abcd", "mmio read fee00050/4",
+                "mmio read fee00054/4"), portLog, "an 8-byte read arrives as two 4-byte ones");
+        assertEquals(0x1122334411223344L, cpu.read(Register.RCX));
+    }
+
+    @Test
+    void aDeviceWindowWriteCanStopTheMachineAtTheNextBlock() {
+        cpu.mapMmio(0xfee00000L, 0x1000);
+        stopOnOut = true;
+        // mov rbx, MMIO; mov dword [rbx], 1; jmp $
+        code(concat(movImm64(0xbb, MMIO), new int[] {0xc7, 0x03, 1, 0, 0, 0, 0xeb, 0xfe}));
+        Slice s = cpu.run(1_000_000);
+        assertEquals(RunExit.PORT_STOP, s.exit());
+        assertEquals(List.of("mmio write fee00000/4=1"), portLog, "the write happened exactly once");
     }
 
     @Test
