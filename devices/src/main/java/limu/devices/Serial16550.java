@@ -30,7 +30,7 @@ import java.util.Optional;
  * <p>
  * Register layout and behaviour follow the TI/National PC16550D datasheet.
  */
-public final class Serial16550 implements Device {
+public final class Serial16550 implements Device, Snapshottable<SerialState> {
     /** Conventional PC base ports. */
     public static final int COM1 = 0x3F8, COM2 = 0x2F8, COM3 = 0x3E8, COM4 = 0x2E8;
     /** Registers occupy this many consecutive ports from the base. */
