@@ -30,6 +30,10 @@ enum {
     STOP_UNMAPPED = 5,    /* an access to guest-physical memory that nothing backs */
     STOP_REQUESTED = 6,   /* another thread called limu_request_stop */
     STOP_JAVA_ERROR = 7,  /* a Java upcall threw; the exception is rethrown */
+    STOP_BREAKPOINT = 8,  /* a debugger breakpoint, before the instruction at `address` runs */
+    STOP_WATCH = 9,       /* a debugger watchpoint: `address` was accessed by the previous instruction */
+    STOP_STEPPED = 10,    /* a debugger single step completed */
+    STOP_WINDOW = 11,     /* an interrupt is pending and RFLAGS.IF now lets it in */
 };
 
 /*
@@ -75,6 +79,8 @@ static uc_err (*p_mmio_map)(uc_engine *, uint64_t, uint64_t, uc_cb_mmio_read_t, 
                             void *);
 
 struct mmio_window;
+struct debug_state;
+static uc_err (*p_ctl)(uc_engine *, uc_control_type, ...);
 
 typedef struct {
     uc_engine *uc;
@@ -93,7 +99,10 @@ typedef struct {
     int64_t insns;
     volatile int stop_requested;
     int device_stop;       /* an MMIO write asked to stop: done at the next block boundary */
+    volatile int irq_pending; /* Java: an interrupt waits for RFLAGS.IF (see on_block) */
+    int window_armed;      /* IF was seen set at the previous block start */
     struct mmio_window *windows; /* every window this CPU mapped, freed on detach */
+    struct debug_state *dbg;     /* breakpoints, watchpoints, stepping (limu_shim debugger section) */
     int kind;
     int64_t vector, address, access, size;
 } shim_cpu;
@@ -343,6 +352,23 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
         stop_with(s, STOP_BUDGET);
     } else if (s->stop_requested) {
         stop_with(s, STOP_REQUESTED);
+    } else if (s->irq_pending) {
+        /*
+         * An interrupt waits for IF. STI ends a translation block and the one
+         * instruction in its shadow gets a block of its own (QEMU's
+         * HF_INHIBIT_IRQ), so the second block start that sees IF set is past
+         * the shadow: stop there and let Java deliver the interrupt.
+         */
+        uint64_t rflags = 0;
+        p_reg_read(s->uc, UC_X86_REG_RFLAGS, &rflags);
+        if ((rflags & 0x200) == 0) {
+            s->window_armed = 0;
+        } else if (s->window_armed) {
+            s->window_armed = 0;
+            stop_with(s, STOP_WINDOW);
+        } else {
+            s->window_armed = 1;
+        }
     }
 }
 
@@ -377,9 +403,10 @@ JNIEXPORT jstring JNICALL Java_limu_emulator_unicorn_Shim_bind(JNIEnv *env, jcla
     p_context_restore = dlsym(h, "uc_context_restore");
     p_context_free = dlsym(h, "uc_context_free");
     p_mmio_map = dlsym(h, "uc_mmio_map");
+    p_ctl = dlsym(h, "uc_ctl");
     if (!p_hook_add || !p_hook_del || !p_emu_start || !p_emu_stop || !p_reg_read || !p_reg_write
         || !p_context_size || !p_context_alloc || !p_context_save || !p_context_restore || !p_context_free
-        || !p_mmio_map) {
+        || !p_mmio_map || !p_ctl) {
         return (*env)->NewStringUTF(env, "the library lacks uc_hook_add/uc_emu_start/uc_context_save");
     }
     return NULL;
@@ -499,6 +526,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclas
         free(s->windows);
         s->windows = next;
     }
+    free(s->dbg);
     (*env)->DeleteGlobalRef(env, s->hooks);
     p_context_free(s->ctx);
     free(s);
@@ -518,6 +546,7 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_run(JNIEnv *env, jclass c
     s->insns = 0;
     s->kind = STOP_NONE;
     s->device_stop = 0;
+    s->window_armed = 0;
     s->vector = s->address = s->access = s->size = 0;
     uc_err err = UC_ERR_OK;
     if (s->stop_requested) {
@@ -674,4 +703,299 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_addMsrHook(JNIEnv *env, j
         return;
     }
     s->msr_hooks[s->n_msr_hooks++] = h;
+}
+
+/* ---------------------------------------------------------------------------
+ * Debugger support (the GDB stub, limu.emulator.gdb): breakpoints, watchpoints
+ * and single steps, none of which touches guest memory and none of which
+ * costs anything while not in use.
+ *
+ * - A breakpoint is an exact-address code hook (begin = end). Unicorn only
+ *   calls hooks that existed when a block was translated (#2200), so adding
+ *   one also drops the translated code at that address
+ *   (uc_ctl_remove_cache). The hook stops before the instruction runs: a
+ *   uc_emu_stop in a code hook takes effect at the exit check emitted right
+ *   after the hook call, with RIP at the instruction.
+ * - Resuming from a breakpoint address must not hit it again at once: the
+ *   first hit at the address a run starts from is skipped.
+ * - A single step and a pending watchpoint use one full-range code hook (the
+ *   "trace" hook), installed only while stepping or while a watchpoint
+ *   exists, with the whole translation cache flushed when it comes and goes
+ *   (uc_ctl_flush_tb). In step mode it lets the first instruction run and
+ *   stops before the second one, wherever that is (the next instruction, a
+ *   branch target, or the first instruction of an exception handler the
+ *   host delivered).
+ * - A watchpoint is a UC_HOOK_MEM_READ/WRITE hook on the physical range
+ *   (Unicorn reports physical addresses to memory hooks). It only records
+ *   the hit; the trace hook stops before the next instruction, so the
+ *   writing instruction has completed (a trap, as hardware watchpoints are)
+ *   and nothing is replayed.
+ * ------------------------------------------------------------------------- */
+
+#define MAX_BREAKPOINTS 256
+#define MAX_WATCHPOINTS 16
+
+struct debug_state {
+    uint64_t bp_addr[MAX_BREAKPOINTS];
+    uc_hook bp_hook[MAX_BREAKPOINTS];
+    int n_bp;
+    uint64_t wp_begin[MAX_WATCHPOINTS], wp_end[MAX_WATCHPOINTS];
+    int wp_kind[MAX_WATCHPOINTS];      /* 1 = write, 2 = read, 3 = access */
+    uc_hook wp_read[MAX_WATCHPOINTS], wp_write[MAX_WATCHPOINTS];
+    int n_wp;
+    uc_hook trace;
+    uint64_t resume_at;
+    int resume_armed;
+    int step_mode, trace_seen;
+    int watch_pending;
+    int64_t watch_addr, watch_kind;
+};
+
+static struct debug_state *dbg(JNIEnv *env, shim_cpu *s) {
+    if (s->dbg == NULL) {
+        s->dbg = calloc(1, sizeof *s->dbg);
+        if (s->dbg == NULL) {
+            throw_java(env, "java/lang/OutOfMemoryError", "debug state");
+        }
+    }
+    return s->dbg;
+}
+
+static void on_break(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    shim_cpu *s = user;
+    struct debug_state *d = s->dbg;
+    if (d->resume_armed && address == d->resume_at) {
+        d->resume_armed = 0;
+        return;
+    }
+    if (s->kind == STOP_NONE) {
+        s->address = (int64_t)address;
+    }
+    stop_with(s, STOP_BREAKPOINT);
+}
+
+static void on_trace(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    shim_cpu *s = user;
+    struct debug_state *d = s->dbg;
+    d->resume_armed = 0;
+    if (d->watch_pending) {
+        d->watch_pending = 0;
+        if (s->kind == STOP_NONE) {
+            s->address = d->watch_addr;
+            s->access = d->watch_kind;
+        }
+        stop_with(s, STOP_WATCH);
+    } else if (d->step_mode) {
+        if (d->trace_seen) {
+            stop_with(s, STOP_STEPPED);
+        }
+        d->trace_seen = 1;
+    }
+}
+
+static void on_watch(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user) {
+    shim_cpu *s = user;
+    struct debug_state *d = s->dbg;
+    int write = type == UC_MEM_WRITE;
+    for (int i = 0; i < d->n_wp; i++) {
+        if (address <= d->wp_end[i] && address + (uint64_t)size > d->wp_begin[i]
+            && (d->wp_kind[i] & (write ? 1 : 2)) && !d->watch_pending) {
+            d->watch_pending = 1;
+            d->watch_addr = i;             /* Java maps the index back to the address gdb asked for */
+            d->watch_kind = write ? 1 : 2;
+        }
+    }
+}
+
+static void flush_all(shim_cpu *s) {
+    p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+}
+
+static int set_trace(shim_cpu *s, int on) {
+    struct debug_state *d = s->dbg;
+    if (on && !d->trace) {
+        if (p_hook_add(s->uc, &d->trace, UC_HOOK_CODE, (void *)on_trace, s, (uint64_t)1, (uint64_t)0) != UC_ERR_OK) {
+            d->trace = 0;
+            return 0;
+        }
+        flush_all(s);
+    } else if (!on && d->trace) {
+        p_hook_del(s->uc, d->trace);
+        d->trace = 0;
+        flush_all(s);
+    }
+    return 1;
+}
+
+/* void invalidateCode(long shim, long linear, long length): mapped = the address translates on this CPU. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_invalidateCode(JNIEnv *env, jclass cls, jlong handle,
+                                                                      jlong linear, jlong length, jboolean mapped) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (mapped) {
+        /* uc_invalidate_tb walks the page tables for `linear`: only ever with an address that translates */
+        p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)linear, (uint64_t)(linear + length));
+    } else {
+        flush_all(s);
+    }
+}
+
+/* boolean setBreakpoint(long shim, long linear, boolean on) */
+JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_setBreakpoint(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jlong linear, jboolean on) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct debug_state *d = dbg(env, s);
+    if (d == NULL) {
+        return JNI_FALSE;
+    }
+    for (int i = 0; i < d->n_bp; i++) {
+        if (d->bp_addr[i] == (uint64_t)linear) {
+            if (!on) {
+                p_hook_del(s->uc, d->bp_hook[i]);
+                d->n_bp--;
+                d->bp_addr[i] = d->bp_addr[d->n_bp];
+                d->bp_hook[i] = d->bp_hook[d->n_bp];
+            }
+            return JNI_TRUE;
+        }
+    }
+    if (!on) {
+        return JNI_TRUE;
+    }
+    if (d->n_bp == MAX_BREAKPOINTS) {
+        return JNI_FALSE;
+    }
+    uc_hook h;
+    if (p_hook_add(s->uc, &h, UC_HOOK_CODE, (void *)on_break, s, (uint64_t)linear, (uint64_t)linear) != UC_ERR_OK) {
+        return JNI_FALSE;
+    }
+    d->bp_addr[d->n_bp] = (uint64_t)linear;
+    d->bp_hook[d->n_bp++] = h;
+    return JNI_TRUE;
+}
+
+/* int addWatchpoint(long shim, long physBegin, long physEnd, int kind): its index, or -1 */
+JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_addWatchpoint(JNIEnv *env, jclass cls, jlong handle,
+                                                                     jlong begin, jlong end, jint kind) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct debug_state *d = dbg(env, s);
+    if (d == NULL || d->n_wp == MAX_WATCHPOINTS) {
+        return -1;
+    }
+    int i = d->n_wp;
+    d->wp_begin[i] = (uint64_t)begin;
+    d->wp_end[i] = (uint64_t)end;
+    d->wp_kind[i] = kind;
+    d->wp_read[i] = d->wp_write[i] = 0;
+    if ((kind & 2) && p_hook_add(s->uc, &d->wp_read[i], UC_HOOK_MEM_READ, (void *)on_watch, s,
+                                 (uint64_t)begin, (uint64_t)end) != UC_ERR_OK) {
+        return -1;
+    }
+    if ((kind & 1) && p_hook_add(s->uc, &d->wp_write[i], UC_HOOK_MEM_WRITE, (void *)on_watch, s,
+                                 (uint64_t)begin, (uint64_t)end) != UC_ERR_OK) {
+        if (d->wp_read[i]) {
+            p_hook_del(s->uc, d->wp_read[i]);
+        }
+        return -1;
+    }
+    d->n_wp++;
+    set_trace(s, 1);
+    flush_all(s); /* memory hooks, too, are compiled into the translated code */
+    return i;
+}
+
+/* void clearWatchpoints(long shim): removes every watchpoint (Java re-adds those that stay). */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_clearWatchpoints(JNIEnv *env, jclass cls, jlong handle) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct debug_state *d = dbg(env, s);
+    if (d == NULL || d->n_wp == 0) {
+        return;
+    }
+    for (int i = 0; i < d->n_wp; i++) {
+        if (d->wp_read[i]) {
+            p_hook_del(s->uc, d->wp_read[i]);
+        }
+        if (d->wp_write[i]) {
+            p_hook_del(s->uc, d->wp_write[i]);
+        }
+    }
+    d->n_wp = 0;
+    d->watch_pending = 0;
+    flush_all(s);
+}
+
+/*
+ * int runDebug(long shim, long begin, long blockBudget, boolean step, long[] out): run() with the
+ * debugger's state armed; with `step`, exactly one instruction (or none, when it is a HLT).
+ */
+JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_runDebug(JNIEnv *env, jclass cls, jlong handle, jlong begin,
+                                                                jlong budget, jboolean step, jlongArray out) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct debug_state *d = dbg(env, s);
+    if (d == NULL) {
+        return UC_ERR_NOMEM;
+    }
+    d->resume_at = (uint64_t)begin;
+    d->resume_armed = 1;
+    d->step_mode = step;
+    d->trace_seen = 0;
+    d->watch_pending = 0;
+    /* the trace hook stays between consecutive steps (no flush per stepi); a plain run drops it */
+    if (!set_trace(s, step || d->n_wp > 0)) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot add the single-step hook");
+        return UC_ERR_HOOK;
+    }
+    jint r = Java_limu_emulator_unicorn_Shim_run(env, cls, handle, begin, budget, out);
+    d->step_mode = 0;
+    d->resume_armed = 0;
+    return r;
+}
+
+/*
+ * void readFpu(long shim, byte[] out): the x87 and SSE state in the order of gdb's
+ * i386 register description: st0-st7 (10 bytes each), fctrl fstat ftag fiseg fioff
+ * foseg fooff fop (4 bytes each), xmm0-xmm15 (16 bytes each), mxcsr (4): 372 bytes.
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_readFpu(JNIEnv *env, jclass cls, jlong handle,
+                                                               jbyteArray out) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    uint8_t buf[372];
+    memset(buf, 0, sizeof buf);
+    int off = 0;
+    for (int i = 0; i < 8; i++, off += 10) {
+        uint8_t st[16] = {0};
+        p_reg_read(s->uc, UC_X86_REG_ST0 + i, st);
+        memcpy(buf + off, st, 10);
+    }
+    int ctl[] = {UC_X86_REG_FPCW, UC_X86_REG_FPSW, UC_X86_REG_FPTAG, UC_X86_REG_FCS,
+                 UC_X86_REG_FIP, UC_X86_REG_FDS, UC_X86_REG_FDP, UC_X86_REG_FOP};
+    for (int i = 0; i < 8; i++, off += 4) {
+        uint64_t v = 0;
+        p_reg_read(s->uc, ctl[i], &v);
+        uint32_t w = (uint32_t)v;
+        memcpy(buf + off, &w, 4);
+    }
+    for (int i = 0; i < 16; i++, off += 16) {
+        p_reg_read(s->uc, UC_X86_REG_XMM0 + i, buf + off);
+    }
+    uint64_t mxcsr = 0;
+    p_reg_read(s->uc, UC_X86_REG_MXCSR, &mxcsr);
+    uint32_t m = (uint32_t)mxcsr;
+    memcpy(buf + off, &m, 4);
+    (*env)->SetByteArrayRegion(env, out, 0, sizeof buf, (const jbyte *)buf);
+}
+
+/* void clearStop(long shim): forgets a stop request this CPU has not acted on (it was for another CPU). */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_clearStop(JNIEnv *env, jclass cls, jlong handle) {
+    ((shim_cpu *)(uintptr_t)handle)->stop_requested = 0;
+}
+
+/* long sliceBlocks(long shim): blocks the running slice has executed so far (virtual time inside a slice). */
+JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_sliceBlocks(JNIEnv *env, jclass cls, jlong handle) {
+    return (jlong)((shim_cpu *)(uintptr_t)handle)->blocks;
+}
+
+/* void setInterruptPending(long shim, boolean pending): see the irq_pending test in on_block. Safe inside hooks. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setInterruptPending(JNIEnv *env, jclass cls, jlong handle,
+                                                                           jboolean pending) {
+    ((shim_cpu *)(uintptr_t)handle)->irq_pending = pending ? 1 : 0;
 }

@@ -1,12 +1,12 @@
 package limu.devices;
 
 /** Access widths: IN/OUT move 1, 2 or 4 bytes; MMIO loads and stores 1, 2, 4 or 8. */
-final class AccessSize {
+public final class AccessSize {
     private AccessSize() {
     }
 
     /** The bits an access of {@code size} bytes carries; all ones is what a floating bus reads as. */
-    static int mask(int size) {
+    public static int mask(int size) {
         return switch (size) {
             case 1 -> 0xFF;
             case 2 -> 0xFFFF;
@@ -16,7 +16,7 @@ final class AccessSize {
     }
 
     /** As {@link #mask} for a memory access, which may also be 8 bytes. */
-    static long mmioMask(int size) {
+    public static long mmioMask(int size) {
         return switch (size) {
             case 1 -> 0xFFL;
             case 2 -> 0xFFFFL;
@@ -27,12 +27,12 @@ final class AccessSize {
     }
 
     /** The {@code size} bytes at byte {@code byteOffset} of a 64-bit register value. */
-    static long extract(long register, int byteOffset, int size) {
+    public static long extract(long register, int byteOffset, int size) {
         return (register >>> (8 * byteOffset)) & mmioMask(size);
     }
 
     /** {@code register} with the {@code size} bytes at {@code byteOffset} replaced by those of {@code value}. */
-    static long deposit(long register, int byteOffset, int size, long value) {
+    public static long deposit(long register, int byteOffset, int size, long value) {
         long mask = mmioMask(size) << (8 * byteOffset);
         return (register & ~mask) | ((value << (8 * byteOffset)) & mask);
     }
@@ -41,7 +41,7 @@ final class AccessSize {
      * A port access of {@code size} bytes at {@code port} assembled from byte reads of
      * consecutive ports: how an ISA bus splits a wide access to an 8-bit device.
      */
-    static int readBytes(int port, int size, java.util.function.IntUnaryOperator readByte) {
+    public static int readBytes(int port, int size, java.util.function.IntUnaryOperator readByte) {
         int value = 0;
         for (int i = 0; i < size; i++) {
             value |= (readByte.applyAsInt(port + i) & 0xFF) << (8 * i);
@@ -50,7 +50,7 @@ final class AccessSize {
     }
 
     /** A port write of {@code size} bytes split into byte writes to consecutive ports, lowest first. */
-    static void writeBytes(int port, int size, int value, ByteWriter writeByte) {
+    public static void writeBytes(int port, int size, int value, ByteWriter writeByte) {
         mask(size);
         for (int i = 0; i < size; i++) {
             writeByte.write(port + i, (value >>> (8 * i)) & 0xFF);

@@ -6,7 +6,7 @@ import java.util.Map;
  * A kind of device a user can attach with {@code --device NAME[,key=value...]}.
  * Implementations are found with {@link java.util.ServiceLoader}: a jar on the
  * class path lists its providers in
- * {@code META-INF/services/limu.devices.DeviceProvider}. See {@link ScratchDevice}
+ * {@code META-INF/services/limu.devices.DeviceProvider}. See limu.example.ScratchDevice (module example-device)
  * and its provider for a complete example.
  */
 public interface DeviceProvider {

@@ -434,7 +434,12 @@ public final class Hpet implements Device, Snapshottable<Hpet.State> {
                     t.comparator = merge(t.comparator, value, mask) & t.mask();
                 }
                 t.period = merge(t.period, value, mask) & t.mask();
-                t.config &= ~TN_VAL_SET;
+                // A 64-bit store may arrive as two 32-bit ones, low half first (Unicorn
+                // splits 8-byte MMIO accesses): VAL_SET lasts through the high half, so
+                // the pair sets the whole comparator as one 64-bit write does.
+                if ((mask >>> 32) != 0 || t.narrow()) {
+                    t.config &= ~TN_VAL_SET;
+                }
                 t.schedule();
             }
             case TIMER_FSB_ROUTE -> t.fsbRoute = merge(t.fsbRoute, value, mask);

@@ -118,6 +118,23 @@ class HpetTest {
         assertEquals(now + 1001 * 100_000L, read(timer(0, Hpet.TIMER_COMPARATOR)), "comparator accumulates");
     }
 
+    /** Unicorn hands a 64-bit store to MMIO as two 32-bit stores, low half first. */
+    @Test
+    void aSplit64BitComparatorWriteWithValSetSetsTheWholeComparator() {
+        write(Hpet.CONFIGURATION, 1);
+        advance(5000);
+        long target = read(Hpet.MAIN_COUNTER) + 100_000 + (1L << 32);
+        write(timer(0, Hpet.TIMER_CONFIG), Hpet.TN_PERIODIC | Hpet.TN_VAL_SET | Hpet.TN_INT_ENABLE
+                | 2 << Hpet.TN_ROUTE_SHIFT);
+        hpet.mmioWrite(timer(0, Hpet.TIMER_COMPARATOR), 4, target & 0xFFFF_FFFFL);
+        hpet.mmioWrite(timer(0, Hpet.TIMER_COMPARATOR) + 4, 4, target >>> 32);
+        assertEquals(target, read(timer(0, Hpet.TIMER_COMPARATOR)));
+        assertEquals(0, read(timer(0, Hpet.TIMER_CONFIG)) & Hpet.TN_VAL_SET, "VAL_SET cleared after the high half");
+        hpet.mmioWrite(timer(0, Hpet.TIMER_COMPARATOR), 4, 100_000);
+        hpet.mmioWrite(timer(0, Hpet.TIMER_COMPARATOR) + 4, 4, 0);
+        assertEquals(target, read(timer(0, Hpet.TIMER_COMPARATOR)), "without VAL_SET only the period changes");
+    }
+
     @Test
     void periodicCatchesUpWhenTheMachineIsLate() {
         write(timer(1, Hpet.TIMER_CONFIG), Hpet.TN_PERIODIC | Hpet.TN_VAL_SET | Hpet.TN_INT_ENABLE

@@ -24,6 +24,8 @@ public final class ExitCodes {
     public static final int TIMEOUT = 10;
     /** limu itself failed (a bug: please report it with the message). */
     public static final int INTERNAL_ERROR = 12;
+    /** The guest asked for a reset (8042 pulse, ACPI reset): limu stops instead of rebooting. */
+    public static final int RESET = 16;
     /** Stopped from outside (Ctrl-C). */
     public static final int INTERRUPTED = 14;
 

@@ -18,11 +18,14 @@ import limu.bootloader.ModuleResolver;
 import limu.bootloader.RamLayout;
 import limu.devices.DebugConsole;
 import limu.devices.DebugExit;
+import limu.devices.Device;
+import limu.devices.DeviceProviders;
+import limu.devices.IpiSink;
+import limu.devices.MmioRange;
 import limu.devices.PortBus;
 import limu.devices.Serial16550;
 import limu.emulator.cpu.CpuCore;
 import limu.emulator.cpu.CpuModel;
-import limu.emulator.cpu.X2ApicMsrs;
 import limu.emulator.unicorn.CpuHooks;
 import limu.emulator.unicorn.Register;
 import limu.emulator.unicorn.Slice;
@@ -38,6 +41,14 @@ public final class Machine implements AutoCloseable {
     static final long SLICE_BLOCKS = 200_000;
     /** Blocks per slice while several CPUs run: fine interleaving for spinlocks and shared counters. */
     static final long SMP_SLICE_BLOCKS = 5_000;
+    /** Blocks per slice while an interrupt waits for RFLAGS.IF: soon after an STI it is taken. */
+    static final long MASKED_INTERRUPT_RETRY_BLOCKS = 1_000;
+    /**
+     * Halted with interrupts enabled, limu skips to timer deadlines; this many in
+     * a row that wake no CPU (a periodic timer whose interrupt is masked) means
+     * nothing ever will, and the run ends as halted.
+     */
+    static final int MAX_IDLE_SKIPS = 10_000;
 
     private final MachineConfig config;
     private final UnicornLibrary library;
@@ -48,7 +59,14 @@ public final class Machine implements AutoCloseable {
     private final DebugConsole debugcon;
     private final List<Vcpu> cpus = new ArrayList<>();
     private final List<ParkedAp> parked = new ArrayList<>();
-    private final VirtualClock clock = new VirtualClock();
+    private final VirtualClock clock;
+    private Platform platform;
+    /** The CPU whose slice is running (its work so far counts in the virtual time), or null. */
+    private Vcpu running;
+    /** Set by the ACPI PM block or the 8042 when the guest powers off or resets. */
+    private StopReason powerEvent;
+    /** Timer deadlines skipped to in a row without waking any CPU. */
+    private int idleSkips;
     private Framebuffer framebuffer;
     private final BootPlan plan;
     private final Symbols symbols;
@@ -57,6 +75,7 @@ public final class Machine implements AutoCloseable {
 
     private Machine(MachineConfig config, byte[] elf, String name, Path kernelDirectory) throws BootException {
         this.config = config;
+        this.clock = new VirtualClock(config.wallClock());
         this.library = UnicornLibrary.load(config.unicornLibrary());
         BootConfig boot = bootConfig(config, name, kernelDirectory);
         this.memory = new GuestMemory(library, RamLayout.forSize(config.memoryBytes()));
@@ -73,13 +92,30 @@ public final class Machine implements AutoCloseable {
             plan.framebuffer().ifPresent(fb -> framebuffer = new Framebuffer(
                     memory.addWindow(fb.physicalAddress(), fb.mappedBytes()), fb.physicalAddress(), fb.width(),
                     fb.height(), fb.pitch()));
-            CpuModel model = new CpuModel(config.cpus(), VirtualClock.TSC_HZ);
+            platform = new Platform(config.cpus(), config.x2apic(), plan.devices(), config.bootEpochSeconds(), this::nanos,
+                    new Ipis(), new PowerEvents());
+            platform.portDevices().forEach(bus::attach);
+            DeviceProviders providers = DeviceProviders.load(Machine.class.getClassLoader());
+            for (MachineConfig.DeviceSpec spec : config.devices()) {
+                Device d = platform.attachPlugin(providers, spec, config.serialOutput(), new PowerEvents());
+                if (!d.ports().isEmpty()) {
+                    bus.attach(d);
+                }
+            }
+            CpuModel model = new CpuModel(config.cpus(), VirtualClock.TSC_HZ, config.x2apic());
             for (int i = 0; i < config.cpus(); i++) {
-                CpuCore core = new CpuCore(i, new PortHooks(), model, clock, X2ApicMsrs.NONE, CrashReport::registers);
+                CpuCore core = new CpuCore(i, new PortHooks(i), model, clock, platform.apicMsrs(),
+                        CrashReport::registers);
                 Vcpu cpu = new Vcpu(i, new UnicornEngine(library, core, config.countInstructions()),
                         i == 0 ? Vcpu.State.RUNNING : Vcpu.State.PARKED, core);
                 cpus.add(cpu);
                 memory.mapInto(cpu.engine);
+                for (MmioRange w : platform.windows()) {
+                    cpu.engine.mapMmio(w.base(), w.size());
+                }
+            }
+            for (int i = 0; i < config.cpus(); i++) {
+                platform.initialiseLapic(i, plan.initialiseLapic());
             }
             cpus.get(0).enter(plan.bsp());
             Vcpu.interceptMsrs(cpus, plan.kernel());
@@ -114,7 +150,8 @@ public final class Machine implements AutoCloseable {
                 .withCpus(config.cpus())
                 .withFramebuffer(config.framebuffer().map(r -> new limu.bootloader.Framebuffer(r.width(), r.height())))
                 .withModules(modules)
-                .withModuleResolver(resolver);
+                .withModuleResolver(resolver)
+                .withX2apicSupported(config.x2apic());
     }
 
     /** Loads {@code elf} (named {@code name} in messages) into a new machine, ready to run. */
@@ -172,19 +209,87 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    private volatile boolean debugStopRequested;
+
+    /** Thread-safe: stops every CPU and hands the machine to {@link #run(Debugger)}'s debugger. */
+    public void requestDebugStop() {
+        debugStopRequested = true;
+        requestStop();
+    }
+
+    /** The CPUs, for the debugger (on the run-loop thread only). */
+    public int cpuCount() {
+        return cpus.size();
+    }
+
+    /** CPU {@code index}'s engine, for the debugger (on the run-loop thread only). */
+    public limu.emulator.unicorn.Engine engine(int index) {
+        return cpus.get(index).engine;
+    }
+
+    /** Hands buffered serial and debugcon bytes to their streams now (run-loop thread). */
+    public void flushSerial() {
+        flushOutputs();
+    }
+
+    /** "running", "halted" or "parked". */
+    public String cpuState(int index) {
+        return cpus.get(index).state.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /**
      * Runs until the guest exits, halts, crashes, or the timeout passes. All
      * CPUs take turns on this one thread, each for a slice of blocks, in CPU
      * order: the same kernel gives the same interleaving, so the same output.
      */
     public StopReason run() {
+        return run(Debugger.NONE);
+    }
+
+    /**
+     * {@link #run()} with a debugger: it gets the machine whenever a breakpoint,
+     * watchpoint, single step or {@link #requestDebugStop()} stops a CPU, and
+     * says how to go on; the time it holds the machine does not count against the timeout.
+     */
+    public StopReason run(Debugger debugger) {
         long deadline = config.timeout().map(t -> System.nanoTime() + t.toNanos()).orElse(Long.MAX_VALUE);
         int turn = 0;
+        Debugger.Stop stop = debugger.stopAtEntry() ? Debugger.Stop.simple(Debugger.Stop.Kind.ENTRY, 0) : null;
+        Vcpu stepping = null;   // the CPU the debugger steps by one instruction; the others wait
         try {
             while (true) {
+                if (debugStopRequested) {
+                    debugStopRequested = false;
+                    cpus.forEach(c -> c.engine.clearStopRequest());
+                    stop = Debugger.Stop.simple(Debugger.Stop.Kind.INTERRUPTED, Math.max(0, turn - 1) % cpus.size());
+                }
+                if (stop != null) {
+                    long t0 = System.nanoTime();
+                    Debugger.Resume resume = debugger.stopped(stop);
+                    deadline = deadline == Long.MAX_VALUE ? deadline : deadline + System.nanoTime() - t0;
+                    stop = null;
+                    if (resume.kill()) {
+                        return new StopReason.Interrupted();
+                    }
+                    stepping = resume.stepCpu() < 0 ? null : cpus.get(resume.stepCpu());
+                    if (stepping != null && stepping.state != Vcpu.State.RUNNING) {
+                        stepping = null;   // a halted or parked CPU steps when it runs again: let the others run
+                    }
+                }
                 startParkedCpus();
-                Vcpu cpu = nextRunnable(turn);
+                platform.timers().runDue(nanos());
+                if (wakeInterruptedCpus()) {
+                    idleSkips = 0;
+                }
+                Vcpu cpu = stepping != null ? stepping : nextRunnable(turn);
                 if (cpu == null) {
+                    if (System.nanoTime() - deadline > 0) {
+                        long rip = cpus.get(0).engine.read(Register.RIP);
+                        return new StopReason.Timeout(config.timeout().orElseThrow(), 0, rip, symbols.at(rip));
+                    }
+                    if (waitForNextTimer()) {
+                        continue;
+                    }
                     return new StopReason.Halted(cpus.stream().anyMatch(c -> c.state == Vcpu.State.HALTED
                             && c.interruptsEnabled()));
                 }
@@ -193,18 +298,49 @@ public final class Machine implements AutoCloseable {
                     long rip = cpu.engine.read(Register.RIP);
                     return new StopReason.Timeout(config.timeout().orElseThrow(), cpu.index, rip, symbols.at(rip));
                 }
-                Slice slice = cpu.engine.run(sliceBlocks());
+                // a debugger's single step runs exactly the next instruction, no interrupt first (QEMU's NOIRQ)
+                long budget = stepping != null ? 1 : injectInterrupt(cpu);
+                if (cpu.core.shutdown() != null) {
+                    return CrashReport.tripleFault(cpu.core.shutdown(), symbols);
+                }
+                running = cpu;
+                Slice slice;
+                try {
+                    slice = stepping != null ? cpu.engine.step()
+                            : debugger.attached() ? cpu.engine.runDebug(budget) : cpu.engine.run(budget);
+                } finally {
+                    running = null;
+                }
+                if (stepping != null) {
+                    stepping = null;
+                    stop = Debugger.Stop.simple(Debugger.Stop.Kind.STEPPED, cpu.index);
+                }
                 blocks += slice.blocks();
                 clock.advance(slice.blocks());
                 instructions += slice.instructions();
                 switch (slice.exit()) {
                     case BUDGET:
+                    case INTERRUPT_WINDOW:
                         continue;
                     case REQUESTED:
+                        if (debugStopRequested) {
+                            continue;
+                        }
                         return new StopReason.Interrupted();
+                    case BREAKPOINT:
+                    case WATCHPOINT:
+                    case STEPPED:
+                        stop = Debugger.Stop.of(cpu.index, slice);
+                        continue;
                     case PORT_STOP:
-                        return new StopReason.GuestExit(debugExit.requestedValue().orElseThrow(),
-                                debugExit.requestedStatus().orElseThrow());
+                        if (debugExit.requestedStatus().isPresent()) {
+                            return new StopReason.GuestExit(debugExit.requestedValue().orElseThrow(),
+                                    debugExit.requestedStatus().orElseThrow());
+                        }
+                        if (powerEvent != null) {
+                            return powerEvent;
+                        }
+                        continue;   // a device wants an interrupt looked at now
                     case RETURNED:
                         if (!cpu.stoppedOnHlt()) {
                             return CrashReport.unexplainedStop(cpu, symbols);
@@ -221,6 +357,110 @@ public final class Machine implements AutoCloseable {
         } finally {
             flushOutputs();
         }
+    }
+
+    /** CPU {@code index}'s local APIC, for `monitor lapic` (on the run-loop thread only). */
+    public String describeLapic(int index) {
+        var apic = platform.lapic(index);
+        java.util.function.IntUnaryOperator reg = off -> apic.x2apicMode()
+                ? (int) apic.readMsr(0x800 + (off >> 4)).orElse(0) : (int) apic.mmioRead(off, 4);
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("CPU %d local APIC: id %d, %s, %s, IA32_APIC_BASE %#x%n", index, apic.apicId(),
+                apic.x2apicMode() ? "x2APIC" : apic.xapicMode() ? "xAPIC" : "disabled",
+                apic.softwareEnabled() ? "software-enabled" : "software-disabled", apic.apicBase()));
+        b.append(String.format("  SVR %#x TPR %#x PPR %#x ESR %#x%n", reg.applyAsInt(0xF0), reg.applyAsInt(0x80),
+                apic.processorPriority(), reg.applyAsInt(0x280)));
+        b.append(String.format("  LVT timer %#x LINT0 %#x LINT1 %#x error %#x%n", reg.applyAsInt(0x320),
+                reg.applyAsInt(0x350), reg.applyAsInt(0x360), reg.applyAsInt(0x370)));
+        b.append(String.format("  timer initial %d current %d divide %#x%n", reg.applyAsInt(0x380) & 0xffffffffL,
+                reg.applyAsInt(0x390) & 0xffffffffL, reg.applyAsInt(0x3E0)));
+        b.append("  IRR ").append(java.util.stream.IntStream.range(16, 256).filter(apic::irrSet).boxed().toList())
+                .append(" ISR ").append(java.util.stream.IntStream.range(16, 256).filter(apic::isrSet).boxed().toList())
+                .append('\n');
+        return b.toString();
+    }
+
+    /** The machine's virtual time so far, in nanoseconds. */
+    public long virtualNanos() {
+        return nanos();
+    }
+
+    /** Virtual nanoseconds now, counting the work of the slice that is running. */
+    private long nanos() {
+        Vcpu r = running;
+        return clock.nanos(r == null ? 0 : r.engine.sliceBlocks());
+    }
+
+    /** A halted CPU that can take a pending interrupt runs again (its RIP is already past the HLT). */
+    private boolean wakeInterruptedCpus() {
+        boolean woke = false;
+        for (Vcpu c : cpus) {
+            if (c.state == Vcpu.State.HALTED) {
+                var apic = platform.lapic(c.index);
+                if (apic.nmiPending() || c.interruptsEnabled()
+                        && (apic.extIntPending() || apic.nextDeliverable() >= 0)) {
+                    c.state = Vcpu.State.RUNNING;
+                    woke = true;
+                }
+            }
+        }
+        return woke;
+    }
+
+    /**
+     * Every CPU is halted: let virtual time jump to the next timer deadline (in
+     * wall-clock mode, sleep until then). False when no timer is armed: nothing
+     * can ever wake the machine.
+     */
+    private boolean waitForNextTimer() {
+        long next = platform.timers().nextDeadline();
+        boolean wakeable = cpus.stream().anyMatch(c -> c.state == Vcpu.State.HALTED && c.interruptsEnabled());
+        if (next == limu.devices.DeviceTimer.NEVER || !wakeable || ++idleSkips > MAX_IDLE_SKIPS) {
+            return false;   // nothing can wake a CPU: timers may tick, but their interrupts reach no one
+        }
+        try {
+            clock.skipTo(next);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Delivers the highest-priority interrupt {@code cpu} can take now through
+     * its IDT (NMI first, then the 8259's ExtINT, then the local APIC's IRR) and
+     * returns the block budget of its next slice: short when an interrupt waits
+     * for IF, never past the next timer deadline.
+     */
+    private long injectInterrupt(Vcpu cpu) {
+        var apic = platform.lapic(cpu.index);
+        if (apic.takeNmi()) {
+            cpu.core.deliverNmi();
+        } else if (cpu.core.acceptsInterrupts()) {
+            if (apic.extIntPending()) {
+                int vector = platform.pic().acknowledge();
+                apic.acknowledgeExtInt();
+                cpu.core.deliverExternal(vector);
+            } else {
+                int vector = apic.nextDeliverable();
+                if (vector >= 0) {
+                    apic.acknowledge(vector);
+                    cpu.core.deliverExternal(vector);
+                }
+            }
+        }
+        long budget = sliceBlocks();
+        boolean waiting = apic.extIntPending() || apic.nextDeliverable() >= 0;
+        cpu.engine.setInterruptPending(waiting);
+        if (waiting) {
+            budget = Math.min(budget, MASKED_INTERRUPT_RETRY_BLOCKS);
+        }
+        long next = platform.timers().nextDeadline();
+        if (next != limu.devices.DeviceTimer.NEVER && !clock.wall()) {
+            budget = Math.min(budget, clock.blocksUntil(next, 0));
+        }
+        return budget;
     }
 
     /** One CPU running alone gets long slices; several get short ones so they interleave finely. */
@@ -267,15 +507,74 @@ public final class Machine implements AutoCloseable {
 
     /** The port bus seen from the engines; a write to the exit port stops the machine. */
     private final class PortHooks implements CpuHooks {
+        private final int cpu;
+
+        PortHooks(int cpu) {
+            this.cpu = cpu;
+        }
+
         @Override
         public int portIn(int port, int size) {
             return bus.read(port, size);
         }
 
+        /** Stops the slice for the exit port, a power event, or a write to the 8259s (an EOI or unmask). */
         @Override
         public boolean portOut(int port, int size, int value) {
             bus.write(port, size, value);
-            return debugExit.requestedStatus().isPresent();
+            return debugExit.requestedStatus().isPresent() || powerEvent != null
+                    || (port & ~0x81) == 0x20;
+        }
+
+        @Override
+        public long mmioRead(long address, int size) {
+            return platform.mmioRead(cpu, address, size);
+        }
+
+        @Override
+        public boolean mmioWrite(long address, int size, long value) {
+            return platform.mmioWrite(cpu, address, size, value);
+        }
+    }
+
+    /**
+     * What local APICs ask of the CPUs. A newly pending interrupt marks the
+     * CPU's engine, so a running slice ends where IF lets it in (a self-IPI
+     * followed by STI is taken right after the STI shadow). Kernels that start
+     * APs themselves with INIT/SIPI are not supported yet: APs start through
+     * Limine's MP request.
+     */
+    private final class Ipis implements IpiSink {
+        @Override
+        public void init(int apicId) {
+        }
+
+        @Override
+        public void startup(int apicId, int vector) {
+        }
+
+        @Override
+        public void interruptPending(int apicId) {
+            if (apicId >= 0 && apicId < cpus.size()) {
+                cpus.get(apicId).engine.setInterruptPending(true);
+            }
+        }
+    }
+
+    /** ACPI S5 power-off and 8042/PM resets end the run, as QEMU does with -no-reboot. */
+    private final class PowerEvents implements limu.devices.PowerListener {
+        @Override
+        public void resetRequested(String reason) {
+            if (powerEvent == null) {
+                powerEvent = new StopReason.Reset(reason);
+            }
+        }
+
+        @Override
+        public void powerOffRequested(String reason) {
+            if (powerEvent == null) {
+                powerEvent = new StopReason.PowerOff(reason);
+            }
         }
     }
 

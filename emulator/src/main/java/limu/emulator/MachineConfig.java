@@ -25,11 +25,15 @@ import java.util.regex.Pattern;
  * @param flushEachLine flush the outputs at each newline (interactive use)
  * @param unicornLibrary an explicit libunicorn to use instead of the default search
  * @param countInstructions count every guest instruction (slower; for measurements)
+ * @param wallClock virtual time follows the host clock (interactive use) instead of guest work
+ * @param devices plug-in devices to attach (found with ServiceLoader)
+ * @param x2apic whether the CPUs have an x2APIC (CPUID.1:ECX[21]; the MP request's x2APIC flag)
  */
 public record MachineConfig(long memoryBytes, int cpus, String cmdline, long bootEpochSeconds,
                             boolean fiveLevelPaging, Optional<Resolution> framebuffer, List<Module> modules,
                             Optional<Duration> timeout, OutputStream serialOutput, OutputStream debugconOutput,
-                            boolean flushEachLine, Optional<Path> unicornLibrary, boolean countInstructions) {
+                            boolean flushEachLine, Optional<Path> unicornLibrary, boolean countInstructions,
+                            boolean wallClock, List<DeviceSpec> devices, boolean x2apic) {
     public static final long DEFAULT_MEMORY = 256L << 20;
     public static final int MAX_CPUS = 64;
     public static final Resolution DEFAULT_FRAMEBUFFER = new Resolution(1280, 800);
@@ -39,6 +43,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
             throw new IllegalArgumentException("--cpus " + cpus + " is out of range: 1 to " + MAX_CPUS);
         }
         modules = List.copyOf(modules);
+        devices = List.copyOf(devices);
     }
 
     /** A display resolution, parsed from {@code WIDTHxHEIGHT}. */
@@ -62,6 +67,30 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
                 throw new IllegalArgumentException("'" + text + "' is not a resolution (example: 1280x800)");
             }
             return new Resolution(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        }
+    }
+
+    /** A plug-in device to attach: {@code NAME[,key=value...]}, as the --device option takes it. */
+    public record DeviceSpec(String name, java.util.Map<String, String> options) {
+        public DeviceSpec {
+            options = java.util.Map.copyOf(options);
+        }
+
+        public static DeviceSpec parse(String text) {
+            String[] parts = text.split(",");
+            java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+            for (int i = 1; i < parts.length; i++) {
+                int eq = parts[i].indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--device " + text + ": '" + parts[i]
+                            + "' is not key=value");
+                }
+                options.put(parts[i].substring(0, eq), parts[i].substring(eq + 1));
+            }
+            if (parts[0].isBlank()) {
+                throw new IllegalArgumentException("--device needs a device name (limu devices lists them)");
+            }
+            return new DeviceSpec(parts[0], options);
         }
     }
 
@@ -106,6 +135,9 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         b.flushEachLine = flushEachLine;
         b.unicornLibrary = unicornLibrary;
         b.countInstructions = countInstructions;
+        b.wallClock = wallClock;
+        b.devices = devices;
+        b.x2apic = x2apic;
         return b;
     }
 
@@ -124,6 +156,9 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         private boolean flushEachLine;
         private Optional<Path> unicornLibrary = Optional.empty();
         private boolean countInstructions;
+        private boolean wallClock;
+        private List<DeviceSpec> devices = List.of();
+        private boolean x2apic = true;
 
         private Builder(OutputStream output) {
             this.serialOutput = output;
@@ -195,9 +230,25 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
             return this;
         }
 
+        public Builder devices(List<DeviceSpec> v) {
+            devices = v;
+            return this;
+        }
+
+        public Builder x2apic(boolean v) {
+            x2apic = v;
+            return this;
+        }
+
+        public Builder wallClock(boolean v) {
+            wallClock = v;
+            return this;
+        }
+
         public MachineConfig build() {
             return new MachineConfig(memoryBytes, cpus, cmdline, bootEpochSeconds, fiveLevelPaging, framebuffer,
-                    modules, timeout, serialOutput, debugconOutput, flushEachLine, unicornLibrary, countInstructions);
+                    modules, timeout, serialOutput, debugconOutput, flushEachLine, unicornLibrary, countInstructions,
+                    wallClock, devices, x2apic);
         }
     }
 }

@@ -36,6 +36,32 @@ public sealed interface StopReason {
         }
     }
 
+    /** The guest powered the machine off (ACPI S5): a clean end, like a halt. */
+    record PowerOff(String reason) implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.HALTED;
+        }
+
+        @Override
+        public String message() {
+            return "guest powered off (" + reason + ")";
+        }
+    }
+
+    /** The guest asked for a reset; limu stops instead of rebooting, like QEMU with -no-reboot. */
+    record Reset(String reason) implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.RESET;
+        }
+
+        @Override
+        public String message() {
+            return "guest requested a reset (" + reason + "); limu stops instead of rebooting";
+        }
+    }
+
     /** The run went past its wall-clock limit. */
     record Timeout(Duration limit, int cpu, long rip, String where) implements StopReason {
         @Override

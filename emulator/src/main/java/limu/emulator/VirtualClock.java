@@ -15,10 +15,45 @@ public final class VirtualClock {
     public static final long TSC_HZ = 1_000_000_000L;
 
     private long blocks;
+    /** Virtual time skipped while every CPU was halted, waiting for a timer. */
+    private long skipped;
+    /** Host time at start in wall-clock mode; -1 in the (default) deterministic mode. */
+    private final long wallStart;
+
+    /** The deterministic clock: time follows executed guest work only. */
+    public VirtualClock() {
+        this(false);
+    }
+
+    /** {@code wall}: time follows the host's clock instead (--time wall, for interactive use). */
+    public VirtualClock(boolean wall) {
+        this.wallStart = wall ? System.nanoTime() : -1;
+    }
+
+    public boolean wall() {
+        return wallStart >= 0;
+    }
 
     /** Accounts for a finished slice. */
     public void advance(long executedBlocks) {
         blocks += executedBlocks;
+    }
+
+    /**
+     * Every CPU is halted until {@code nanos}: jump there (deterministic mode),
+     * or sleep until the host clock gets there (wall mode).
+     */
+    public void skipTo(long nanos) throws InterruptedException {
+        long now = nanos(0);
+        if (nanos <= now) {
+            return;
+        }
+        if (wall()) {
+            long wait = nanos - now;
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        } else {
+            skipped += nanos - now;
+        }
     }
 
     /** Blocks executed by all CPUs so far (finished slices). */
@@ -28,7 +63,16 @@ public final class VirtualClock {
 
     /** Virtual nanoseconds since reset, with {@code pendingBlocks} of the running slice counted in. */
     public long nanos(long pendingBlocks) {
-        return (blocks + pendingBlocks) * NANOS_PER_BLOCK;
+        if (wallStart >= 0) {
+            return System.nanoTime() - wallStart;
+        }
+        return (blocks + pendingBlocks) * NANOS_PER_BLOCK + skipped;
+    }
+
+    /** Blocks of guest work until {@code deadline} at the deterministic rate (at least 1). */
+    public long blocksUntil(long deadline, long pendingBlocks) {
+        long ns = deadline - nanos(pendingBlocks);
+        return Math.max(1, (ns + NANOS_PER_BLOCK - 1) / NANOS_PER_BLOCK);
     }
 
     /** The TSC value for the same instant (TSC_HZ = 1 GHz: ticks = nanoseconds). */

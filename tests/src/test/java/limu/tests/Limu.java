@@ -51,12 +51,17 @@ final class Limu {
     }
 
     static Result run(Map<String, String> env, String... args) {
+        return runWithClasspath("", env, args);
+    }
+
+    /** As {@link #run}, with {@code extra} (jars, ':'-separated) on the classpath, as LIMU_CLASSPATH does. */
+    static Result runWithClasspath(String extra, Map<String, String> env, String... args) {
         Path jar = HOME.resolve("emulator/target/limu-emulator.jar");
         assertTrue(Files.isRegularFile(jar), jar + " missing: the emulator module is packaged before these tests");
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dlimu.home=" + HOME,
-                "-cp", jar + ":" + HOME.resolve("emulator/target/lib") + "/*",
+                "-cp", jar + ":" + HOME.resolve("emulator/target/lib") + "/*" + (extra.isEmpty() ? "" : ":" + extra),
                 "limu.emulator.cli.Main"));
         cmd.addAll(List.of(args));
         return exec(cmd, env);

@@ -20,7 +20,7 @@ import limu.emulator.VirtualClock;
 import limu.emulator.bench.BareEngine;
 import limu.emulator.cpu.CpuCore;
 import limu.emulator.cpu.CpuModel;
-import limu.emulator.cpu.X2ApicMsrs;
+import limu.emulator.cpu.ApicMsrs;
 import limu.emulator.unicorn.CpuHooks;
 import limu.emulator.unicorn.DescriptorTable;
 import limu.emulator.unicorn.Register;
@@ -67,6 +67,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (Files.isRegularFile(release)) {
             computeSpeed(release, "release", iterations);
         }
+        virtualSeconds();
         bareLoop();
         portWrites();
         exceptionDelivery();
@@ -141,6 +142,41 @@ public final class BenchCommand implements Callable<Integer> {
                 iterations, instructions);
         System.out.printf("  boot+run median %.1f ms -> %,.0f million instructions/s%n%n", med,
                 instructions / med / 1000.0);
+    }
+
+    /**
+     * Host time per virtual second: idle (the acpi-x2apic kernel sleeping in hlt
+     * between 1 kHz local APIC timer interrupts) and busy (the hello compute loop).
+     */
+    private void virtualSeconds() throws IOException, BootException {
+        System.out.println("host time per virtual second (virtual time: 4 ns per translation block):");
+        Path idle = kernels.resolve("acpi-x2apic-release.elf");
+        if (Files.isRegularFile(idle)) {
+            perVirtualSecond(idle, "", "idle, 1 kHz LAPIC timer, hlt between interrupts");
+        }
+        Path busy = kernels.resolve("hello-release.elf");
+        if (Files.isRegularFile(busy)) {
+            perVirtualSecond(busy, "compute " + iterations, "busy, compute loop, no interrupts");
+        }
+        System.out.println();
+    }
+
+    private void perVirtualSecond(Path kernel, String cmdline, String what) throws IOException, BootException {
+        byte[] elf = Files.readAllBytes(kernel);
+        double[] ratio = new double[runs];
+        long virtual = 0;
+        for (int i = 0; i < runs; i++) {
+            try (Machine m = Machine.boot(MachineConfig.defaults(OutputStream.nullOutputStream()).withCmdline(cmdline),
+                    elf, kernel.toString())) {
+                long t0 = System.nanoTime();
+                m.run();
+                long host = System.nanoTime() - t0;
+                virtual = m.virtualNanos();
+                ratio[i] = host / (double) virtual * 1000.0;      // host ms per virtual second
+            }
+        }
+        System.out.printf("  %-48s %8.1f ms host per virtual second (run covers %.3f virtual s)%n", what + ":",
+                median(ratio), virtual / 1e9);
     }
 
     /** Reference: the same engine with no machine around it, `dec ecx; jnz` 100 M times. */
@@ -224,7 +260,7 @@ public final class BenchCommand implements Callable<Integer> {
         double withNop;
         long delivered;
         CpuCore core = new CpuCore(0, new NoDevices(), new CpuModel(1, VirtualClock.TSC_HZ), new VirtualClock(),
-                X2ApicMsrs.NONE, e -> "");
+                ApicMsrs.NONE, e -> "");
         try (BareEngine bare = new BareEngine(core, false)) {
             withInt3 = bestOfWithIdt(bare, core, code);
             delivered = core.delivery().delivered();

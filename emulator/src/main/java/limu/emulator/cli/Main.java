@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "limu", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Boots x86_64 kernels written for the Limine boot protocol straight from their ELF file:"
                 + " no firmware, no ISO, no bootloader binary.",
-        subcommands = {RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes of 'limu run':%n",
         exitCodeList = {
             "0:all CPUs halted (the usual hlt loop at the end of a kernel)",
@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
             "8:guest crashed (triple fault: an exception its IDT cannot deliver; access to unbacked physical memory)",
             "10:timeout",
             "12:internal error in limu",
-            "14:stopped by Ctrl-C"})
+            "14:stopped by Ctrl-C",
+            "16:the guest asked for a reset (limu stops instead of rebooting)"})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));

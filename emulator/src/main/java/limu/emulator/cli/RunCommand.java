@@ -64,6 +64,21 @@ public final class RunCommand implements Callable<Integer> {
             description = "hand this file to the kernel through the module request (repeatable)")
     List<String> modules = new ArrayList<>();
 
+    @Option(names = "--device", paramLabel = "NAME[,KEY=VALUE...]",
+            description = "attach a plug-in device found on the classpath (repeatable; `limu devices` lists them;"
+                    + " add a device jar with LIMU_CLASSPATH=jar)")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "--no-x2apic",
+            description = "CPUs without an x2APIC: CPUID does not report it and the local APICs stay xAPIC")
+    boolean noX2apic;
+
+    @Option(names = "--time", paramLabel = "MODE", defaultValue = "virtual",
+            description = "virtual: time follows executed guest work (4 ns a translation block; deterministic,"
+                    + " a halted machine jumps to its next timer); wall: time follows the host clock"
+                    + " (default: ${DEFAULT-VALUE})")
+    String timeMode;
+
     @Option(names = "--timeout", paramLabel = "DURATION",
             description = "stop with exit code 10 after this much wall-clock time, e.g. 10s, 500ms, 2m")
     String timeout;
@@ -95,6 +110,21 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "print the boot plan (base revision, requests, memory map)")
     boolean verbose;
 
+    @Option(names = "--gdb", arity = "0..1", fallbackValue = "1234", paramLabel = "PORT",
+            description = "serve gdb's remote protocol on 127.0.0.1:PORT (default 1234): `target remote :PORT`;"
+                    + " every CPU is a thread")
+    Integer gdbPort;
+
+    @Option(names = "--gdb-listen", paramLabel = "ADDR:PORT",
+            description = "serve gdb on this address instead of loopback, e.g. 0.0.0.0:1234")
+    String gdbListen;
+
+    @Option(names = "--gdb-wait", description = "with --gdb: stop before the kernel's first instruction until gdb"
+            + " attaches and continues (like QEMU's -s -S)")
+    boolean gdbWait;
+
+    private limu.emulator.gdb.SerialTap serialTap;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -116,12 +146,16 @@ public final class RunCommand implements Callable<Integer> {
                 machine.plan().ignoredRequests().stream().filter(r -> r.contains("not supported yet"))
                         .forEach(r -> err.println("limu: warning: left unanswered: " + r));
             }
-            StopReason reason;
+            limu.emulator.gdb.GdbServer gdb = startGdb(machine, err);
+            StopReason reason = null;
             sun.misc.SignalHandler previous = onCtrlC(machine);
             Screenshots shots = screenshot == null ? null : Screenshots.install(machine, screenshot, err);
             try {
-                reason = machine.run();
+                reason = gdb == null ? machine.run() : machine.run(gdb);
             } finally {
+                if (gdb != null) {
+                    gdb.finished(reason);   // null: the run failed; the client only loses its connection
+                }
                 restoreCtrlC(previous);
                 if (shots != null) {
                     shots.uninstall();
@@ -142,12 +176,50 @@ public final class RunCommand implements Callable<Integer> {
         } catch (BootException e) {
             err.println("limu: " + e.getMessage());
             return ExitCodes.KERNEL_REJECTED;
+        } catch (GdbUnavailable e) {
+            err.println("limu: " + e.getMessage());
+            return ExitCodes.USAGE;
         } catch (UnicornException e) {
             err.println("limu: " + e.getMessage());
             return ExitCodes.ENGINE_UNAVAILABLE;
+        } catch (IllegalArgumentException e) {
+            err.println("limu: " + e.getMessage());
+            return ExitCodes.USAGE;
         } catch (UnsatisfiedLinkError e) {
             err.println("limu: native code unavailable: " + e.getMessage());
             return ExitCodes.ENGINE_UNAVAILABLE;
+        }
+    }
+
+    /** The gdb port could not be opened. */
+    private static final class GdbUnavailable extends RuntimeException {
+        GdbUnavailable(String message) {
+            super(message);
+        }
+    }
+
+    /** The GDB stub when --gdb or --gdb-listen asked for one (loopback unless --gdb-listen says otherwise). */
+    private limu.emulator.gdb.GdbServer startGdb(Machine machine, PrintWriter err) {
+        if (gdbPort == null && gdbListen == null) {
+            return null;
+        }
+        java.net.InetSocketAddress address;
+        if (gdbListen != null) {
+            int colon = gdbListen.lastIndexOf(':');
+            address = new java.net.InetSocketAddress(gdbListen.substring(0, colon),
+                    Integer.parseInt(gdbListen.substring(colon + 1)));
+        } else {
+            address = new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gdbPort);
+        }
+        try {
+            limu.emulator.gdb.GdbServer g = limu.emulator.gdb.GdbServer.start(machine, address, gdbWait,
+                    serialTap == null ? () -> "" : serialTap::text, cpu -> java.util.Optional.of(machine.describeLapic(cpu)), err);
+            err.printf("limu: gdb: listening on %s:%d%s%n", address.getHostString(), g.port(),
+                    gdbWait ? "; waiting for gdb before the kernel's first instruction" : "");
+            err.flush();
+            return g;
+        } catch (IOException e) {
+            throw new GdbUnavailable("--gdb: cannot listen on " + address + ": " + e.getMessage());
         }
     }
 
@@ -174,16 +246,32 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--screenshot needs a framebuffer (not --framebuffer none)");
         }
         List<Module> files = modules.stream().map(Module::parse).toList();
+        if (!timeMode.equals("virtual") && !timeMode.equals("wall")) {
+            throw new IllegalArgumentException("--time " + timeMode + ": expected virtual or wall");
+        }
         Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
         long epoch = bootEpoch();
+        if (gdbWait && gdbPort == null && gdbListen == null) {
+            throw new IllegalArgumentException("--gdb-wait needs --gdb or --gdb-listen");
+        }
+        if (gdbPort != null && (gdbPort < 0 || gdbPort > 65535)) {
+            throw new IllegalArgumentException("--gdb: port " + gdbPort + " is out of range");
+        }
+        if (gdbListen != null && !gdbListen.matches(".+:\\d{1,5}")) {
+            throw new IllegalArgumentException("--gdb-listen: '" + gdbListen + "' is not ADDR:PORT");
+        }
         MachineConfig.Builder b = MachineConfig.builder(System.out).memoryBytes(bytes).cpus(cpus).cmdline(cmdline)
                 .bootEpochSeconds(epoch).fiveLevelPaging(fiveLevel).framebuffer(display).modules(files)
                 .timeout(limit).flushEachLine(System.console() != null && serialFile == null)
-                .unicornLibrary(Optional.ofNullable(unicornLib));
+                .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall"))
+                .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic);
         b.cpus(cpus).build(); // validates before any output file is created
         OutputStream serial = System.out;
         if (serialFile != null) {
             serial = new BufferedOutputStream(new FileOutputStream(serialFile.toFile()));
+        }
+        if (gdbPort != null || gdbListen != null) {
+            serial = serialTap = new limu.emulator.gdb.SerialTap(serial, 1 << 16);
         }
         OutputStream debugcon = debugconFile == null ? serial
                 : new BufferedOutputStream(new FileOutputStream(debugconFile.toFile()));

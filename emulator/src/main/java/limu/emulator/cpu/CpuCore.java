@@ -22,20 +22,20 @@ public final class CpuCore implements CpuHooks {
     private final CpuHooks ports;
     private final CpuModel model;
     private final VirtualClock clock;
-    private final X2ApicMsrs x2apic;
+    private final ApicMsrs apic;
     private final Function<Engine, String> registerDump;
     private Engine engine;
     private IdtDelivery delivery;
     private MsrFile msrs;
     private final byte[] one = new byte[1];
 
-    public CpuCore(int index, CpuHooks ports, CpuModel model, VirtualClock clock, X2ApicMsrs x2apic,
+    public CpuCore(int index, CpuHooks ports, CpuModel model, VirtualClock clock, ApicMsrs apic,
                    Function<Engine, String> registerDump) {
         this.index = index;
         this.ports = ports;
         this.model = model;
         this.clock = clock;
-        this.x2apic = x2apic;
+        this.apic = apic;
         this.registerDump = registerDump;
     }
 
@@ -43,7 +43,7 @@ public final class CpuCore implements CpuHooks {
     public void attach(Engine cpu) {
         this.engine = cpu;
         this.delivery = new IdtDelivery(index, cpu, registerDump);
-        this.msrs = new MsrFile(index, cpu, x2apic);
+        this.msrs = new MsrFile(index, cpu, apic);
     }
 
     public IdtDelivery delivery() {
@@ -100,6 +100,26 @@ public final class CpuCore implements CpuHooks {
         }
         delivery.deliver(vector, 0, IdtDelivery.Kind.EXTERNAL);
         return true;
+    }
+
+    @Override
+    public long mmioRead(long address, int size) {
+        return ports.mmioRead(address, size);
+    }
+
+    @Override
+    public boolean mmioWrite(long address, int size, long value) {
+        return ports.mmioWrite(address, size, value);
+    }
+
+    /** Delivers an NMI (vector 2): not blocked by RFLAGS.IF. */
+    public void deliverNmi() {
+        delivery.deliver(2, 0, IdtDelivery.Kind.EXTERNAL);
+    }
+
+    /** True when RFLAGS.IF is set and no STI/MOV SS shadow blocks a maskable interrupt. */
+    public boolean acceptsInterrupts() {
+        return (engine.read(Register.RFLAGS) & IF) != 0 && !engine.interruptShadow();
     }
 
     @Override

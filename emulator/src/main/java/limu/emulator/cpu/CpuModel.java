@@ -33,13 +33,20 @@ public final class CpuModel {
 
     private final int cpus;
     private final long tscHz;
+    private final boolean x2apic;
 
     public CpuModel(int cpus, long tscHz) {
+        this(cpus, tscHz, true);
+    }
+
+    /** {@code x2apic}: whether CPUID.1:ECX[21] reports the x2APIC (limu run --no-x2apic clears it). */
+    public CpuModel(int cpus, long tscHz, boolean x2apic) {
         if (cpus < 1 || tscHz < 1_000_000 || tscHz % 1_000_000 != 0) {
             throw new IllegalArgumentException("cpus " + cpus + ", TSC " + tscHz + " Hz");
         }
         this.cpus = cpus;
         this.tscHz = tscHz;
+        this.x2apic = x2apic;
     }
 
     public int cpus() {
@@ -57,7 +64,7 @@ public final class CpuModel {
         return switch (leaf) {
             case 0 -> new int[] {MAX_BASIC, 0x756e6547, 0x6c65746e, 0x49656e69};   // "GenuineIntel"
             case 1 -> new int[] {SIGNATURE, (cpu << 24) | (Math.min(cpus, 255) << 16) | (8 << 8),
-                SSE3 | SSSE3 | CX16 | SSE41 | SSE42 | X2APIC | POPCNT | TSC_DEADLINE,
+                SSE3 | SSSE3 | CX16 | SSE41 | SSE42 | (x2apic ? X2APIC : 0) | POPCNT | TSC_DEADLINE,
                 FPU | DE | PSE | TSC | MSR | PAE | CX8 | APIC | SEP | MTRR | PGE | CMOV | PAT | PSE36 | CLFSH | MMX
                     | FXSR | SSE | SSE2 | (cpus > 1 ? HTT : 0)};
             case 6 -> new int[] {1 << 2, 0, 0, 0};                                 // ARAT: APIC timer always runs

@@ -9,7 +9,7 @@ import limu.emulator.unicorn.Engine;
  * itself (EFER, PAT, FS/GS/KERNEL_GS base, STAR/LSTAR/CSTAR/SFMASK, SYSENTER)
  * live in the engine, checked here first as the CPU would; limu keeps the
  * others (IA32_APIC_BASE, TSC, TSC_DEADLINE, TSC_AUX, MTRRs, MISC_ENABLE);
- * the x2APIC range goes to {@link X2ApicMsrs}; anything else is #GP(0), as on
+ * the x2APIC range goes to {@link ApicMsrs}; anything else is #GP(0), as on
  * hardware (Unicorn would read 0 and ignore writes).
  */
 public final class MsrFile {
@@ -25,17 +25,17 @@ public final class MsrFile {
 
     private final int cpu;
     private final Engine engine;
-    private final X2ApicMsrs x2apic;
+    private final ApicMsrs apic;
     private final Map<Integer, Long> kept = new HashMap<>();
     private long apicBase;
     private long tscOffset;
     private long tscAux;
     private long lastTsc = Long.MIN_VALUE;
 
-    public MsrFile(int cpu, Engine engine, X2ApicMsrs x2apic) {
+    public MsrFile(int cpu, Engine engine, ApicMsrs apic) {
         this.cpu = cpu;
         this.engine = engine;
-        this.x2apic = x2apic;
+        this.apic = apic;
         this.apicBase = APIC_BASE_DEFAULT | (cpu == 0 ? 1 << 8 : 0);
         kept.put(MTRR_DEF_TYPE, 0xc06L);                       // MTRRs on, fixed on, default WB (OVMF)
         kept.put(MISC_ENABLE, 1L);                             // fast strings
@@ -66,6 +66,10 @@ public final class MsrFile {
 
     /** The value of RDMSR {@code index}; a GuestFault #GP(0) when there is no such MSR. */
     long read(int index, long clockTsc) {
+        if (apic.handles(index)) {
+            return apic.read(cpu, index).orElseThrow(() -> GuestFault.gp(0,
+                    String.format("RDMSR of APIC MSR 0x%x refused by the local APIC in its current mode", index)));
+        }
         switch (index) {
             case TSC:
                 return tsc(clockTsc);
@@ -79,9 +83,6 @@ public final class MsrFile {
                     SYSENTER_EIP:
                 return engine.readMsr(index);
             default:
-                if (index >= 0x800 && index <= 0x8ff) {
-                    return x2apic.read(cpu, index);
-                }
                 Long v = kept.get(index);
                 if (v == null) {
                     throw GuestFault.gp(0, String.format("RDMSR of MSR 0x%x, which this CPU does not have", index));
@@ -92,6 +93,12 @@ public final class MsrFile {
 
     /** WRMSR; a GuestFault #GP(0) for an unknown MSR, a read-only one, or a reserved bit set. */
     void write(int index, long value, long clockTsc) {
+        if (apic.handles(index)) {
+            if (!apic.write(cpu, index, value)) {
+                throw GuestFault.gp(0, String.format("WRMSR 0x%x = 0x%x refused by the local APIC", index, value));
+            }
+            return;
+        }
         switch (index) {
             case TSC -> tscOffset = value - clockTsc;
             case APIC_BASE -> {
@@ -133,9 +140,7 @@ public final class MsrFile {
             case STAR, SFMASK, SYSENTER_CS -> engine.writeMsr(index, index == SFMASK ? value & 0xffffffffL : value);
             case MTRRCAP -> throw GuestFault.gp(0, "WRMSR to the read-only IA32_MTRRCAP");
             default -> {
-                if (index >= 0x800 && index <= 0x8ff) {
-                    x2apic.write(cpu, index, value);
-                } else if (kept.containsKey(index)) {
+                if (kept.containsKey(index)) {
                     kept.put(index, value);
                 } else {
                     throw GuestFault.gp(0, String.format("WRMSR of MSR 0x%x, which this CPU does not have", index));

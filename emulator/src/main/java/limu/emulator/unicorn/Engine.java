@@ -71,8 +71,71 @@ public interface Engine extends AutoCloseable {
     /** Runs from RIP for at most {@code blockBudget} translation blocks. */
     Slice run(long blockBudget);
 
+    /**
+     * Marks an interrupt as waiting for RFLAGS.IF: a running slice then ends at
+     * the first block boundary past the point where IF lets it in (and past an
+     * STI shadow). Safe to call from inside hooks.
+     */
+    void setInterruptPending(boolean pending);
+
+    /** Blocks the running slice has executed so far (0 between slices). */
+    long sliceBlocks();
+
     /** Thread-safe: ends the running slice at the next block boundary. */
     void requestStop();
+
+    /** Forgets a {@link #requestStop()} this engine has not acted on yet. */
+    default void clearStopRequest() {
+    }
+
+    // --- debugger support: nothing here patches guest memory, and none of it costs anything unused
+
+    /** The physical address of {@code linear} through this CPU's page tables, or -1 when not mapped. */
+    default long translate(long linear) {
+        throw new UnsupportedOperationException("no debugger support");
+    }
+
+    /** Drops translated code for {@code [linear, linear + length)} (after the host wrote code there). */
+    default void invalidateCode(long linear, long length) {
+    }
+
+    /** Stops before the instruction at {@code linear} ({@link RunExit#BREAKPOINT}); false when out of slots. */
+    default boolean setBreakpoint(long linear, boolean on) {
+        return false;
+    }
+
+    /**
+     * Replaces every watchpoint: each stops the CPU after the instruction that accessed it
+     * ({@link RunExit#WATCHPOINT}). False when the engine cannot watch that many.
+     */
+    default boolean setWatchpoints(java.util.List<Watchpoint> watchpoints) {
+        return watchpoints.isEmpty();
+    }
+
+    /** A watched guest-physical range and the accesses that trigger it. */
+    record Watchpoint(long physical, int length, boolean read, boolean write) {
+    }
+
+    /**
+     * Like {@link #run} but, when a debugger is attached: breakpoints at the starting
+     * RIP are passed over once (resuming from a breakpoint).
+     */
+    default Slice runDebug(long blockBudget) {
+        return run(blockBudget);
+    }
+
+    /** Executes exactly one instruction ({@link RunExit#STEPPED}), or less when it halts or stops. */
+    default Slice step() {
+        throw new UnsupportedOperationException("no single-step support");
+    }
+
+    /**
+     * The x87 and SSE state in gdb's i386 register order: st0-7 (10 bytes each), fctrl,
+     * fstat, ftag, fiseg, fioff, foseg, fooff, fop (4 each), xmm0-15 (16 each), mxcsr (4).
+     */
+    default byte[] readFpu() {
+        return new byte[372];
+    }
 
     @Override
     void close();

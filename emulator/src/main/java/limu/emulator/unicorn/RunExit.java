@@ -15,7 +15,18 @@ public enum RunExit {
     /** An access to guest-physical memory that nothing backs. */
     UNMAPPED,
     /** {@link Engine#requestStop()} was called. */
-    REQUESTED;
+    REQUESTED,
+    /** A debugger breakpoint, before the instruction at {@link Slice#address()} ran. */
+    BREAKPOINT,
+    /**
+     * A debugger watchpoint: the previous instruction accessed it. {@link Slice#address()} is the
+     * watchpoint's index in the order {@link Engine#setWatchpoints} got them; {@link Slice#access()} says how.
+     */
+    WATCHPOINT,
+    /** {@link Engine#step()} executed its one instruction. */
+    STEPPED,
+    /** An interrupt was marked pending and RFLAGS.IF now lets it in (past any STI shadow). */
+    INTERRUPT_WINDOW;
 
     static RunExit ofCode(long code) {
         return switch ((int) code) {
@@ -26,6 +37,10 @@ public enum RunExit {
             case 4 -> INVALID_OPCODE;
             case 5 -> UNMAPPED;
             case 6 -> REQUESTED;
+            case 8 -> BREAKPOINT;
+            case 9 -> WATCHPOINT;
+            case 10 -> STEPPED;
+            case 11 -> INTERRUPT_WINDOW;
             default -> throw new IllegalStateException("shim stop code " + code);
         };
     }

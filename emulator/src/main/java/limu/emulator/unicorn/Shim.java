@@ -49,6 +49,10 @@ final class Shim {
 
     static native void mapMmio(long shim, long base, long size);
 
+    static native long sliceBlocks(long shim);
+
+    static native void setInterruptPending(long shim, boolean pending);
+
     static native void setLayout(int errorCode, int isInt, int oldException, int hflags, int segs, int segStride);
 
     static native byte[] context(long shim);
@@ -59,4 +63,20 @@ final class Shim {
                                     int ss, long ssBase, int ssLimit, int ssFlags);
 
     static native void addMsrHook(long shim, long address);
+
+    // debugger support (limu_shim.c, "Debugger support")
+
+    static native void invalidateCode(long shim, long linear, long length, boolean mapped);
+
+    static native boolean setBreakpoint(long shim, long linear, boolean on);
+
+    static native int addWatchpoint(long shim, long physicalBegin, long physicalEnd, int kind);
+
+    static native void clearWatchpoints(long shim);
+
+    static native int runDebug(long shim, long begin, long blockBudget, boolean step, long[] out);
+
+    static native void readFpu(long shim, byte[] out);
+
+    static native void clearStop(long shim);
 }

@@ -39,4 +39,6 @@ final class Uc {
     static native int uc_mem_read(long uc, long address, byte[] bytes, long size);
 
     static native int uc_mem_write(long uc, long address, byte[] bytes, long size);
+
+    static native int uc_vmem_translate(long uc, long address, int prot, long[] physicalOut);
 }

@@ -226,8 +226,84 @@ public final class UnicornEngine implements Engine {
     }
 
     @Override
+    public void setInterruptPending(boolean pending) {
+        Shim.setInterruptPending(shim, pending);
+    }
+
+    @Override
+    public long sliceBlocks() {
+        return Shim.sliceBlocks(shim);
+    }
+
+    @Override
     public void requestStop() {
         Shim.requestStop(shim);
+    }
+
+    @Override
+    public void clearStopRequest() {
+        Shim.clearStop(shim);
+    }
+
+    @Override
+    public long translate(long linear) {
+        long[] p = new long[1];
+        return Uc.uc_vmem_translate(uc, linear, Uc.PROT_READ, p) == Uc.ERR_OK ? p[0] : -1;
+    }
+
+    @Override
+    public void invalidateCode(long linear, long length) {
+        Shim.invalidateCode(shim, linear, Math.max(1, length), translate(linear) >= 0);
+    }
+
+    @Override
+    public boolean setBreakpoint(long linear, boolean on) {
+        boolean ok = Shim.setBreakpoint(shim, linear, on);
+        // Unicorn only calls hooks that existed when the code was translated (#2200)
+        invalidateCode(linear, 1);
+        return ok;
+    }
+
+    @Override
+    public boolean setWatchpoints(java.util.List<Watchpoint> watchpoints) {
+        Shim.clearWatchpoints(shim);
+        for (Watchpoint w : watchpoints) {
+            int kind = (w.write() ? 1 : 0) | (w.read() ? 2 : 0);
+            if (Shim.addWatchpoint(shim, w.physical(), w.physical() + w.length() - 1, kind) < 0) {
+                Shim.clearWatchpoints(shim);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Slice runDebug(long blockBudget) {
+        return debugRun(blockBudget, false);
+    }
+
+    @Override
+    public Slice step() {
+        return debugRun(Long.MAX_VALUE, true);
+    }
+
+    private Slice debugRun(long blockBudget, boolean step) {
+        long rip = read(Register.RIP);
+        int err = Shim.runDebug(shim, rip, blockBudget, step, out);
+        RunExit exit = RunExit.ofCode(out[0]);
+        if (err != Uc.ERR_OK && exit != RunExit.UNMAPPED && exit != RunExit.INVALID_OPCODE) {
+            UnicornException.check(err, String.format("uc_emu_start at 0x%x", rip));
+        }
+        MemoryAccess access = exit != RunExit.WATCHPOINT ? MemoryAccess.ofUnicorn(out[3])
+                : out[3] == 1 ? MemoryAccess.WRITE : MemoryAccess.READ;
+        return new Slice(exit, (int) out[1], out[2], access, (int) out[4], out[5], out[6]);
+    }
+
+    @Override
+    public byte[] readFpu() {
+        byte[] b = new byte[372];
+        Shim.readFpu(shim, b);
+        return b;
     }
 
     @Override

@@ -49,8 +49,8 @@ class CpuModelTest {
     @Test
     void msrFileKnowsTheMsrsKernelsTouchAndFaultsOnOthers() {
         FakeEngine e = new FakeEngine();
-        MsrFile bsp = new MsrFile(0, e, X2ApicMsrs.NONE);
-        MsrFile ap = new MsrFile(1, e, X2ApicMsrs.NONE);
+        MsrFile bsp = new MsrFile(0, e, ApicMsrs.NONE);
+        MsrFile ap = new MsrFile(1, e, ApicMsrs.NONE);
         assertEquals(0xfee00900L, bsp.read(MsrFile.APIC_BASE, 0));
         assertEquals(0xfee00800L, ap.read(MsrFile.APIC_BASE, 0));
         bsp.write(MsrFile.APIC_BASE, 0xfee00c00L, 0);

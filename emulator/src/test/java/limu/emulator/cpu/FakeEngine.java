@@ -60,6 +60,15 @@ final class FakeEngine implements Engine {
     }
 
     @Override
+    public void setInterruptPending(boolean pending) {
+    }
+
+    @Override
+    public long sliceBlocks() {
+        return 0;
+    }
+
+    @Override
     public long read(Register register) {
         return regs.get(register);
     }

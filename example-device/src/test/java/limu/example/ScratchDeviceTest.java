@@ -1,4 +1,6 @@
-package limu.devices;
+package limu.example;
+
+import limu.devices.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -13,7 +15,21 @@ import org.junit.jupiter.api.Test;
 
 class ScratchDeviceTest {
     private final ManualClock clock = new ManualClock(1234);
-    private final HpetTest.Line irq = new HpetTest.Line();
+    /** An interrupt line that records its level and rising edges. */
+    static final class Line implements InterruptLine {
+        int edges;
+        boolean level;
+
+        @Override
+        public void set(boolean high) {
+            if (high && !level) {
+                edges++;
+            }
+            level = high;
+        }
+    }
+
+    private final Line irq = new Line();
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     private final DeviceContext context = new DeviceContext() {

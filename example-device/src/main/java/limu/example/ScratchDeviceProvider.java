@@ -1,4 +1,6 @@
-package limu.devices;
+package limu.example;
+
+import limu.devices.*;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
