@@ -34,6 +34,7 @@ enum {
     STOP_WATCH = 9,       /* a debugger watchpoint: `address` was accessed by the previous instruction */
     STOP_STEPPED = 10,    /* a debugger single step completed */
     STOP_WINDOW = 11,     /* an interrupt is pending and RFLAGS.IF now lets it in */
+    STOP_ADDRESS = 12,    /* an address hook's observer asked to stop, before the instruction at `address` */
 };
 
 /*
@@ -80,6 +81,7 @@ static uc_err (*p_mmio_map)(uc_engine *, uint64_t, uint64_t, uc_cb_mmio_read_t, 
 
 struct mmio_window;
 struct debug_state;
+struct address_hooks;
 static uc_err (*p_ctl)(uc_engine *, uc_control_type, ...);
 
 typedef struct {
@@ -103,6 +105,7 @@ typedef struct {
     int window_armed;      /* IF was seen set at the previous block start */
     struct mmio_window *windows; /* every window this CPU mapped, freed on detach */
     struct debug_state *dbg;     /* breakpoints, watchpoints, stepping (limu_shim debugger section) */
+    struct address_hooks *ah;    /* observers' exact-address hooks (limu_shim address-hook section) */
     int kind;
     int64_t vector, address, access, size;
 } shim_cpu;
@@ -508,6 +511,8 @@ fail:
     return 0;
 }
 
+static void free_address_hooks(shim_cpu *s); /* the address-hook section, at the end */
+
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclass cls, jlong handle) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
     uc_hook hs[] = {s->h_in, s->h_out, s->h_intr, s->h_invalid, s->h_unmapped, s->h_block, s->h_code,
@@ -527,6 +532,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclas
         s->windows = next;
     }
     free(s->dbg);
+    free_address_hooks(s);
     (*env)->DeleteGlobalRef(env, s->hooks);
     p_context_free(s->ctx);
     free(s);
@@ -678,6 +684,26 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_enterHandler(JNIEnv *env,
         }
     }
     ctx_set_i32(s, off_hflags, (int32_t)h);
+    if (p_context_restore(s->uc, s->ctx) != UC_ERR_OK) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "uc_context_restore failed");
+    }
+}
+
+/*
+ * void setSegment(long shim, int index, int selector, long base, int limit, int flags): loads one
+ * segment cache (0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS) without touching the hidden flags, for a
+ * state uc_reg_write cannot reach in UC_MODE_64 (real mode after INIT/SIPI: DS/ES base 0,
+ * limit 0xFFFF). Callers set CS/SS through enterHandler, which keeps the hidden flags right.
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setSegment(JNIEnv *env, jclass cls, jlong handle,
+                                                                  jint index, jint selector, jlong base,
+                                                                  jint limit, jint flags) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (off_segs < 0 || index < 0 || index > 5 || p_context_save(s->uc, s->ctx) != UC_ERR_OK) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "CPU state layout unknown");
+        return;
+    }
+    set_seg(s, index, selector, base, limit, flags);
     if (p_context_restore(s->uc, s->ctx) != UC_ERR_OK) {
         throw_java(env, "limu/emulator/unicorn/UnicornException", "uc_context_restore failed");
     }
@@ -998,4 +1024,129 @@ JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_sliceBlocks(JNIEnv *env,
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setInterruptPending(JNIEnv *env, jclass cls, jlong handle,
                                                                            jboolean pending) {
     ((shim_cpu *)(uintptr_t)handle)->irq_pending = pending ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Address hooks: observers (the heap checker, limu.emulator.heap) watching
+ * the execution of single instructions without changing guest memory.
+ *
+ * - Each is an exact-address code hook (begin = end) whose callback upcalls
+ *   CpuHooks.addressHit(address); a true answer stops the CPU before the
+ *   instruction runs (STOP_ADDRESS, the address in `address`).
+ * - Unicorn only calls hooks that existed when a block was translated
+ *   (#2200): adding one drops the translated code at the address
+ *   (uc_ctl_remove_cache when the address translates on this CPU, else the
+ *   whole cache). This also works from inside a hook, for another block.
+ * - Removing one deletes the hook; Unicorn frees it when uc_emu_start
+ *   returns, and the (still translated) helper call finds nothing. Callers
+ *   that hook and unhook often should rather keep a hook and ignore hits.
+ * - The upcall also runs when a stop is already pending (the observer must
+ *   see every call it counts) and may see the same instruction twice when a
+ *   stop lands between the hook and the instruction: observers dedupe.
+ * ------------------------------------------------------------------------- */
+
+struct address_hooks {
+    jmethodID hit;
+    uint64_t *addr;
+    uc_hook *hook;
+    int n, cap;
+};
+
+static void free_address_hooks(shim_cpu *s) {
+    if (s->ah == NULL) {
+        return;
+    }
+    for (int i = 0; i < s->ah->n; i++) {
+        p_hook_del(s->uc, s->ah->hook[i]);
+    }
+    free(s->ah->addr);
+    free(s->ah->hook);
+    free(s->ah);
+    s->ah = NULL;
+}
+
+static void on_address(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    shim_cpu *s = user;
+    if (s->kind == STOP_JAVA_ERROR || s->kind == STOP_ADDRESS || s->env == NULL) {
+        return;
+    }
+    jboolean stop = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->ah->hit, (jlong)address);
+    if (java_failed(s)) {
+        return;
+    }
+    if (stop) {
+        if (s->kind == STOP_NONE || s->kind == STOP_BUDGET || s->kind == STOP_WINDOW) {
+            s->kind = STOP_ADDRESS;
+            s->address = (int64_t)address;
+        }
+        p_emu_stop(s->uc);
+    }
+}
+
+/*
+ * boolean setAddressHook(long shim, long linear, boolean on, boolean mapped): false when the hook
+ * cannot be added. `mapped`: the address translates on this CPU (for the cache invalidation).
+ */
+JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_setAddressHook(JNIEnv *env, jclass cls, jlong handle,
+                                                                          jlong linear, jboolean on,
+                                                                          jboolean mapped) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->ah == NULL) {
+        if (!on) {
+            return JNI_TRUE;
+        }
+        s->ah = calloc(1, sizeof *s->ah);
+        if (s->ah == NULL) {
+            throw_java(env, "java/lang/OutOfMemoryError", "address hooks");
+            return JNI_FALSE;
+        }
+        jclass hc = (*env)->FindClass(env, "limu/emulator/unicorn/CpuHooks");
+        s->ah->hit = hc == NULL ? NULL : (*env)->GetMethodID(env, hc, "addressHit", "(J)Z");
+        if (s->ah->hit == NULL) {
+            free(s->ah);
+            s->ah = NULL;
+            return JNI_FALSE;
+        }
+    }
+    struct address_hooks *a = s->ah;
+    for (int i = 0; i < a->n; i++) {
+        if (a->addr[i] == (uint64_t)linear) {
+            if (!on) {
+                p_hook_del(s->uc, a->hook[i]);
+                a->n--;
+                a->addr[i] = a->addr[a->n];
+                a->hook[i] = a->hook[a->n];
+            }
+            return JNI_TRUE;
+        }
+    }
+    if (!on) {
+        return JNI_TRUE;
+    }
+    if (a->n == a->cap) {
+        int cap = a->cap ? a->cap * 2 : 64;
+        uint64_t *na = realloc(a->addr, (size_t)cap * sizeof *na);
+        if (na == NULL) {
+            return JNI_FALSE;
+        }
+        a->addr = na;
+        uc_hook *nh = realloc(a->hook, (size_t)cap * sizeof *nh);
+        if (nh == NULL) {
+            return JNI_FALSE;
+        }
+        a->hook = nh;
+        a->cap = cap;
+    }
+    uc_hook h;
+    if (p_hook_add(s->uc, &h, UC_HOOK_CODE, (void *)on_address, s, (uint64_t)linear, (uint64_t)linear) != UC_ERR_OK) {
+        return JNI_FALSE;
+    }
+    a->addr[a->n] = (uint64_t)linear;
+    a->hook[a->n++] = h;
+    if (mapped) {
+        p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)linear, (uint64_t)linear + 1);
+    } else {
+        flush_all(s);
+    }
+    return JNI_TRUE;
 }

@@ -28,6 +28,20 @@ public final class ExitCodes {
     public static final int RESET = 16;
     /** Stopped from outside (Ctrl-C). */
     public static final int INTERRUPTED = 14;
+    /** With --heap-check: the kernel's allocator was used wrongly (double free, overlap, ...); see limu.emulator.heap. */
+    public static final int HEAP_VIOLATION = 18;
+
+    /** With --success-exit-code: the guest wrote another status to the isa-debug-exit port. */
+    public static final int TEST_WRONG_EXIT = 20;
+    /** With --success-exit-code (and no --halt-is-success): the guest halted or powered off without an exit. */
+    public static final int TEST_HALTED = 22;
+    /** An --expect never matched, or the serial output left (or fell short of) the --expect-file. */
+    public static final int TEST_EXPECTATION = 24;
+    /** A serial line matched a --fail-on pattern. */
+    public static final int TEST_FAIL_PATTERN = 26;
+
+    /** {@code limu test}: at least one kernel failed (each one's own code is in its line and the report). */
+    public static final int TEST_SUITE_FAILED = 28;
 
     private ExitCodes() {
     }

@@ -72,6 +72,8 @@ public final class Machine implements AutoCloseable {
     private final Symbols symbols;
     private long blocks;
     private long instructions;
+    /** --heap-check (issue 6): watches the kernel's allocator; null when off (then it costs nothing). */
+    private limu.emulator.heap.HeapChecker heapChecker;
 
     private Machine(MachineConfig config, byte[] elf, String name, Path kernelDirectory) throws BootException {
         this.config = config;
@@ -107,7 +109,8 @@ public final class Machine implements AutoCloseable {
                 CpuCore core = new CpuCore(i, new PortHooks(i), model, clock, platform.apicMsrs(),
                         CrashReport::registers);
                 Vcpu cpu = new Vcpu(i, new UnicornEngine(library, core, config.countInstructions()),
-                        i == 0 ? Vcpu.State.RUNNING : Vcpu.State.PARKED, core);
+                        i == 0 ? Vcpu.State.RUNNING
+                                : plan.aps().isEmpty() ? Vcpu.State.WAIT_FOR_SIPI : Vcpu.State.PARKED, core);
                 cpus.add(cpu);
                 memory.mapInto(cpu.engine);
                 for (MmioRange w : platform.windows()) {
@@ -202,6 +205,24 @@ public final class Machine implements AutoCloseable {
         return instructions;
     }
 
+    /**
+     * Turns on heap checking (limu.emulator.heap) before {@link #run}: hooks the kernel's allocator
+     * shims on every CPU. {@code log} gets the violations {@code keepGoing} lets pass.
+     */
+    public limu.emulator.heap.HeapChecker enableHeapCheck(limu.emulator.heap.HeapOptions options,
+                                                          java.util.function.Consumer<String> log) {
+        List<limu.emulator.unicorn.Engine> engines = cpus.stream().map(c -> c.engine).toList();
+        limu.emulator.heap.HeapChecker checker = new limu.emulator.heap.HeapChecker(options, plan, memory, engines,
+                log);
+        for (Vcpu c : cpus) {
+            int index = c.index;
+            c.core.observeAddresses(address -> checker.hit(index, address));
+        }
+        checker.install();
+        heapChecker = checker;
+        return checker;
+    }
+
     /** Ends a running {@link #run()} from another thread (Ctrl-C). */
     public void requestStop() {
         for (Vcpu cpu : cpus) {
@@ -232,7 +253,7 @@ public final class Machine implements AutoCloseable {
         flushOutputs();
     }
 
-    /** "running", "halted" or "parked". */
+    /** "running", "halted", "parked" or "wait_for_sipi". */
     public String cpuState(int index) {
         return cpus.get(index).state.name().toLowerCase(java.util.Locale.ROOT);
     }
@@ -318,9 +339,13 @@ public final class Machine implements AutoCloseable {
                 blocks += slice.blocks();
                 clock.advance(slice.blocks());
                 instructions += slice.instructions();
+                if (heapChecker != null && heapChecker.stop() != null) {
+                    return heapChecker.stop();
+                }
                 switch (slice.exit()) {
                     case BUDGET:
                     case INTERRUPT_WINDOW:
+                    case ADDRESS_HOOK:
                         continue;
                     case REQUESTED:
                         if (debugStopRequested) {
@@ -480,8 +505,12 @@ public final class Machine implements AutoCloseable {
         return null;
     }
 
-    /** An AP starts once the kernel has written its goto_address (Limine's parking protocol). */
+    /**
+     * An AP starts once the kernel has written its goto_address (Limine's parking protocol),
+     * or through INIT and start-up IPIs.
+     */
     private void startParkedCpus() {
+        applyInitAndStartup();
         for (ParkedAp ap : parked) {
             Vcpu cpu = cpus.get(ap.cpu());
             if (cpu.state != Vcpu.State.PARKED) {
@@ -518,12 +547,18 @@ public final class Machine implements AutoCloseable {
             return bus.read(port, size);
         }
 
-        /** Stops the slice for the exit port, a power event, or a write to the 8259s (an EOI or unmask). */
+        /**
+         * Stops the machine for the exit port or a power event (the rest of the block's
+         * port writes are then dropped). A write to the 8259s (an EOI or unmask) may
+         * make an interrupt deliverable: the CPU looks at the next block where IF allows.
+         */
         @Override
         public boolean portOut(int port, int size, int value) {
             bus.write(port, size, value);
-            return debugExit.requestedStatus().isPresent() || powerEvent != null
-                    || (port & ~0x81) == 0x20;
+            if ((port & ~0x81) == 0x20) {
+                cpus.get(cpu).engine.setInterruptPending(true);
+            }
+            return debugExit.requestedStatus().isPresent() || powerEvent != null;
         }
 
         @Override
@@ -537,20 +572,50 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /** INIT (vector -1) and start-up IPIs (vector 0-255) sent during a slice, by CPU index, in order. */
+    private final java.util.ArrayDeque<int[]> initAndStartup = new java.util.ArrayDeque<>();
+
+    /**
+     * Applies the INITs and start-up IPIs of the last slice (between slices: no engine runs).
+     * INIT puts an AP, whatever it was doing (parked by Limine, running, halted), into
+     * wait-for-SIPI; a start-up IPI starts an AP waiting for one in real mode at
+     * vector * 0x1000 ({@link limu.emulator.unicorn.Engine#enterRealMode}); any other CPU
+     * ignores it (the second SIPI of the INIT-SIPI-SIPI sequence). INIT to the BSP is
+     * ignored: limu has no firmware to reset into (QEMU would reboot the machine).
+     */
+    private void applyInitAndStartup() {
+        for (int[] e; (e = initAndStartup.poll()) != null; ) {
+            Vcpu cpu = cpus.get(e[0]);
+            if (e[1] < 0) {
+                if (cpu.index != 0) {
+                    cpu.state = Vcpu.State.WAIT_FOR_SIPI;
+                }
+            } else if (cpu.state == Vcpu.State.WAIT_FOR_SIPI) {
+                cpu.engine.enterRealMode(e[1], CpuModel.SIGNATURE);
+                cpu.state = Vcpu.State.RUNNING;
+            }
+        }
+    }
+
     /**
      * What local APICs ask of the CPUs. A newly pending interrupt marks the
      * CPU's engine, so a running slice ends where IF lets it in (a self-IPI
-     * followed by STI is taken right after the STI shadow). Kernels that start
-     * APs themselves with INIT/SIPI are not supported yet: APs start through
-     * Limine's MP request.
+     * followed by STI is taken right after the STI shadow). INIT and start-up
+     * IPIs are queued and applied between slices ({@link #applyInitAndStartup}).
      */
     private final class Ipis implements IpiSink {
         @Override
         public void init(int apicId) {
+            if (apicId >= 0 && apicId < cpus.size()) {
+                initAndStartup.add(new int[] {apicId, -1});
+            }
         }
 
         @Override
         public void startup(int apicId, int vector) {
+            if (apicId >= 0 && apicId < cpus.size()) {
+                initAndStartup.add(new int[] {apicId, vector & 0xff});
+            }
         }
 
         @Override

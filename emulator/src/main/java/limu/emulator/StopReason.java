@@ -107,6 +107,19 @@ public sealed interface StopReason {
         }
     }
 
+    /** {@code --heap-check} found a wrong allocation; {@code report}: the call, the block's history, a backtrace. */
+    record HeapViolation(String summary, String report) implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.HEAP_VIOLATION;
+        }
+
+        @Override
+        public String message() {
+            return summary;
+        }
+    }
+
     /** Stopped from outside (Ctrl-C, or the API's stop()). */
     record Interrupted() implements StopReason {
         @Override

@@ -19,7 +19,9 @@ final class Vcpu {
         PARKED,
         RUNNING,
         /** Executed HLT; only an interrupt wakes it. */
-        HALTED
+        HALTED,
+        /** An AP after INIT (or never started by the bootloader): only a start-up IPI starts it. */
+        WAIT_FOR_SIPI
     }
 
     final int index;
@@ -91,6 +93,9 @@ final class Vcpu {
     boolean stoppedOnHlt() {
         byte[] b = new byte[1];
         long rip = engine.read(Register.RIP);
+        if ((engine.read(Register.CR0) & 1) == 0) {
+            rip += (engine.read(Register.CS) & 0xffff) << 4;   // real mode (after a SIPI): RIP is IP, add the CS base
+        }
         return engine.readVirtual(rip - 1, b) && (b[0] & 0xff) == 0xF4;
     }
 

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "limu", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Boots x86_64 kernels written for the Limine boot protocol straight from their ELF file:"
                 + " no firmware, no ISO, no bootloader binary.",
-        subcommands = {RunCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, TestCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes of 'limu run':%n",
         exitCodeList = {
             "0:all CPUs halted (the usual hlt loop at the end of a kernel)",
@@ -20,7 +20,12 @@ import picocli.CommandLine.Command;
             "10:timeout",
             "12:internal error in limu",
             "14:stopped by Ctrl-C",
-            "16:the guest asked for a reset (limu stops instead of rebooting)"})
+            "16:the guest asked for a reset (limu stops instead of rebooting)",
+            "20:--success-exit-code: the guest exited with another status",
+            "22:--success-exit-code: halted without the exit port (see --halt-is-success)",
+            "24:an --expect never matched, or the output differs from --expect-file",
+            "26:a serial line matched --fail-on",
+            "28:limu test: at least one kernel failed"})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));

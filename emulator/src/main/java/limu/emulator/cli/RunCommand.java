@@ -123,6 +123,12 @@ public final class RunCommand implements Callable<Integer> {
             + " attaches and continues (like QEMU's -s -S)")
     boolean gdbWait;
 
+    @picocli.CommandLine.Mixin
+    HarnessOptions harness = new HarnessOptions();
+
+    @picocli.CommandLine.Mixin
+    HeapCheckCli heap = new HeapCheckCli();
+
     private limu.emulator.gdb.SerialTap serialTap;
 
     @Override
@@ -138,7 +144,10 @@ public final class RunCommand implements Callable<Integer> {
             err.println("limu: cannot open output: " + e.getMessage());
             return ExitCodes.USAGE;
         }
+        long started = System.nanoTime();
         try (Machine machine = Machine.boot(config, kernel)) {
+            harness.watch(machine);
+            heap.install(machine, err);
             if (verbose) {
                 describe(machine.plan(), err);
             } else {
@@ -165,14 +174,16 @@ public final class RunCommand implements Callable<Integer> {
             if (shots != null) {
                 shots.writeFinal();
             }
-            err.println("limu: " + reason.message());
+            var verdict = harness.judge(reason, kernel, (System.nanoTime() - started) / 1e9, err);
+            err.println("limu: " + verdict.message());
             if (reason instanceof StopReason.GuestCrash crash) {
                 err.println(crash.report());
             } else if (reason instanceof StopReason.TripleFault fault) {
                 err.println(fault.report());
             }
+            heap.finish(reason, err);
             err.flush();
-            return reason.exitCode();
+            return verdict.exitCode();
         } catch (BootException e) {
             err.println("limu: " + e.getMessage());
             return ExitCodes.KERNEL_REJECTED;
@@ -262,7 +273,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         MachineConfig.Builder b = MachineConfig.builder(System.out).memoryBytes(bytes).cpus(cpus).cmdline(cmdline)
                 .bootEpochSeconds(epoch).fiveLevelPaging(fiveLevel).framebuffer(display).modules(files)
-                .timeout(limit).flushEachLine(System.console() != null && serialFile == null)
+                // serial on stdout is flushed at each line, so a pipe or a log sees it as it comes
+                .timeout(limit).flushEachLine(serialFile == null || harness.active())
                 .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall"))
                 .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic);
         b.cpus(cpus).build(); // validates before any output file is created
@@ -275,6 +287,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         OutputStream debugcon = debugconFile == null ? serial
                 : new BufferedOutputStream(new FileOutputStream(debugconFile.toFile()));
+        serial = harness.tap(serial);   // COM1 only: debugcon is not judged
         return b.serialOutput(serial).debugconOutput(debugcon).build();
     }
 

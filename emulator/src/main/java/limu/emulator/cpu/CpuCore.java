@@ -181,6 +181,19 @@ public final class CpuCore implements CpuHooks {
         return msrs.tsc(clock.tsc(sliceBlocks));
     }
 
+    /** Who watches this CPU's {@link Engine#setAddressHook address hooks} (the heap checker); none by default. */
+    private java.util.function.LongPredicate addressObserver = linear -> false;
+
+    /** Routes {@link #addressHit} to {@code observer} (true from it stops the machine). */
+    public void observeAddresses(java.util.function.LongPredicate observer) {
+        this.addressObserver = observer;
+    }
+
+    @Override
+    public boolean addressHit(long linear) {
+        return addressObserver.test(linear);
+    }
+
     /** RDMSR/WRMSR at a hooked address: emulated, RIP moved past it; #GP at CPL > 0 or for an unknown MSR. */
     @Override
     public boolean msr() {

@@ -16,7 +16,7 @@ public final class CpuModel {
     static final int MAX_BASIC = 0x1f;
     static final int MAX_EXTENDED = 0x80000008;
     /** Family 6, model 0x3C, stepping 3: a plain 64-bit Intel core. */
-    static final int SIGNATURE = 0x000306c3;
+    public static final int SIGNATURE = 0x000306c3;
     static final String BRAND = "limu virtual x86-64 CPU";
 
     // CPUID.1:EDX

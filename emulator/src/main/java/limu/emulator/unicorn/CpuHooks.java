@@ -65,4 +65,14 @@ public interface CpuHooks {
     default boolean mmioWrite(long address, int size, long value) {
         return false;
     }
+
+    /**
+     * The instruction at {@code linear}, watched with {@link Engine#setAddressHook}, is about to run
+     * (RIP at it; registers and memory readable through the engine). Returns true to stop the
+     * machine before it runs ({@link RunExit#ADDRESS_HOOK}). May be called twice for one execution
+     * when another stop lands in between: observers must tolerate (dedupe) that.
+     */
+    default boolean addressHit(long linear) {
+        return false;
+    }
 }

@@ -63,6 +63,17 @@ public interface Engine extends AutoCloseable {
     void exceptionHandled();
 
     /**
+     * Puts the CPU in the state an INIT followed by a start-up IPI with {@code vector} leaves
+     * it in (SDM vol. 3A, table 10-1 and section 10.4.4): real mode at CS:IP = (vector &lt;&lt; 8):0000,
+     * i.e. physical {@code vector * 0x1000}; CR0 0x60000010, CR3/CR4/EFER 0, RFLAGS 2, DS/ES/SS/FS/GS
+     * 0 with base 0 and limit 0xFFFF, GDTR 0/0xFFFF, IDTR 0/0x3FF, PAT at its reset value, every GPR 0
+     * but EDX = {@code signature} (CPUID.1:EAX). RIP reads as IP (the CS base is not added).
+     */
+    default void enterRealMode(int vector, long signature) {
+        throw new UnsupportedOperationException("no real mode");
+    }
+
+    /**
      * RDMSR/WRMSR at this linear address go to {@link CpuHooks#msr()}. Must be
      * called before the code there is first executed.
      */
@@ -135,6 +146,16 @@ public interface Engine extends AutoCloseable {
      */
     default byte[] readFpu() {
         return new byte[372];
+    }
+
+    /**
+     * Watches (or stops watching) the instruction at {@code linear}: each time it is about to run,
+     * {@link CpuHooks#addressHit} is called. Costs nothing elsewhere; may be called from inside a
+     * hook (translated code at the address is dropped so the hook takes effect). False when the
+     * engine cannot watch it.
+     */
+    default boolean setAddressHook(long linear, boolean on) {
+        return false;
     }
 
     @Override

@@ -26,7 +26,9 @@ public enum RunExit {
     /** {@link Engine#step()} executed its one instruction. */
     STEPPED,
     /** An interrupt was marked pending and RFLAGS.IF now lets it in (past any STI shadow). */
-    INTERRUPT_WINDOW;
+    INTERRUPT_WINDOW,
+    /** An observer of an {@link Engine#setAddressHook address hook} asked to stop, before the instruction at {@link Slice#address()}. */
+    ADDRESS_HOOK;
 
     static RunExit ofCode(long code) {
         return switch ((int) code) {
@@ -41,6 +43,7 @@ public enum RunExit {
             case 9 -> WATCHPOINT;
             case 10 -> STEPPED;
             case 11 -> INTERRUPT_WINDOW;
+            case 12 -> ADDRESS_HOOK;
             default -> throw new IllegalStateException("shim stop code " + code);
         };
     }

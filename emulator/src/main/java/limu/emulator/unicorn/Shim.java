@@ -64,6 +64,9 @@ final class Shim {
 
     static native void addMsrHook(long shim, long address);
 
+    /** One segment cache (0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS), hidden flags untouched (limu_shim.c). */
+    static native void setSegment(long shim, int index, int selector, long base, int limit, int flags);
+
     // debugger support (limu_shim.c, "Debugger support")
 
     static native void invalidateCode(long shim, long linear, long length, boolean mapped);
@@ -79,4 +82,8 @@ final class Shim {
     static native void readFpu(long shim, byte[] out);
 
     static native void clearStop(long shim);
+
+    // address hooks (limu_shim.c, "Address hooks")
+
+    static native boolean setAddressHook(long shim, long linear, boolean on, boolean mapped);
 }

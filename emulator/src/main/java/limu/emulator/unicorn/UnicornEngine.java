@@ -209,6 +209,52 @@ public final class UnicornEngine implements Engine {
         Shim.enterHandler(shim, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
+    private static final int MSR_EFER = 0xC0000080, MSR_PAT = 0x277, MSR_KERNEL_GS_BASE = 0xC0000102;
+    private static final long EFER_LME = 1 << 8, EFER_LMA = 1 << 10, CR0_PE = 1, CR0_PG = 1L << 31, CR4_PAE = 1 << 5;
+    /** Real-mode data segment and 16-bit code segment attributes (P, S, type 3 / type 0xB), as after reset. */
+    private static final int REAL_DATA = 0x9300, REAL_CODE = 0x9b00;
+
+    /**
+     * How: Unicorn's uc_reg_write of CR0 and EFER go through QEMU's cpu_x86_update_cr0 and
+     * cpu_load_efer, which keep the hidden flags right, but long mode (EFER.LMA, HF_LMA, HF_CS64)
+     * is only left when CR0.PG goes from 1 to 0 while LMA is set; an engine that never ran has LMA
+     * with paging off (UC_MODE_64's set-up), so paging is switched on first (PAE, LME) to be
+     * switched off. In UC_MODE_64, writing CS/DS/SS/ES only sets the selector, so CS and SS are
+     * loaded through the context blob (enterHandler: CS32/CS64 from CS, CPL from SS), DS and ES
+     * likewise (setSegment), and FS and GS with uc_reg_write, which in real mode is QEMU's
+     * cpu_x86_load_seg (base = selector * 16) and recomputes SS32 and ADDSEG from the new SS.
+     */
+    @Override
+    public void enterRealMode(int vector, long signature) {
+        int cs = (vector & 0xff) << 8;
+        if ((readMsr(MSR_EFER) & EFER_LMA) != 0 && (read(Register.CR0) & CR0_PG) == 0) {
+            write(Register.CR4, CR4_PAE);
+            writeMsr(MSR_EFER, EFER_LME);
+            write(Register.CR0, CR0_PE | CR0_PG);
+        }
+        write(Register.CR0, 0x60000010L);   // paging off: out of long mode; PE off: real mode
+        writeMsr(MSR_EFER, 0);
+        write(Register.CR4, 0);
+        write(Register.CR3, 0);
+        write(Register.CR2, 0);
+        write(Register.CR8, 0);
+        write(Register.RFLAGS, 2);
+        writeMsr(MSR_PAT, 0x0007040600070406L);
+        writeMsr(MSR_KERNEL_GS_BASE, 0);
+        writeGdtr(new DescriptorTable(0, 0xffff));
+        writeIdtr(new DescriptorTable(0, 0x3ff));
+        Shim.setSegment(shim, 0, 0, 0, 0xffff, REAL_DATA);   // ES
+        Shim.setSegment(shim, 3, 0, 0, 0xffff, REAL_DATA);   // DS
+        enterHandler(new Segment(cs, (long) cs << 4, 0xffff, REAL_CODE), new Segment(0, 0, 0xffff, REAL_DATA));
+        write(Register.FS, 0);
+        write(Register.GS, 0);
+        for (Register r : Register.GENERAL) {
+            write(r, 0);
+        }
+        write(Register.RDX, signature & 0xffffffffL);
+        write(Register.RIP, 0);
+    }
+
     @Override
     public void interceptMsrAccessAt(long linear) {
         Shim.addMsrHook(shim, linear);
@@ -297,6 +343,11 @@ public final class UnicornEngine implements Engine {
         MemoryAccess access = exit != RunExit.WATCHPOINT ? MemoryAccess.ofUnicorn(out[3])
                 : out[3] == 1 ? MemoryAccess.WRITE : MemoryAccess.READ;
         return new Slice(exit, (int) out[1], out[2], access, (int) out[4], out[5], out[6]);
+    }
+
+    @Override
+    public boolean setAddressHook(long linear, boolean on) {
+        return Shim.setAddressHook(shim, linear, on, on && translate(linear) >= 0);
     }
 
     @Override

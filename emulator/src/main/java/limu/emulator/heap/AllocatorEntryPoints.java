@@ -1,0 +1,94 @@
+package limu.emulator.heap;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import limu.bootloader.ElfFile;
+
+/**
+ * The kernel's global allocator as its symbol table shows it: the allocator shims rustc emits for
+ * {@code #[global_allocator]} ({@code __rust_alloc}, {@code __rust_dealloc}, {@code __rust_realloc},
+ * {@code __rust_alloc_zeroed}: plain global symbols before Rust 1.88, v0-mangled local
+ * {@code __rustc::__rust_alloc} since; very old toolchains' {@code __rg_alloc} too) and talc's
+ * {@code Talc::claim}/{@code extend}/{@code truncate}, which tell the heap's spans.
+ *
+ * <p>A release build may inline some shims into their callers (they are in the kernel's own crate):
+ * then only the ones left as functions can be watched, and {@link #missing()} names the others.
+ */
+public final class AllocatorEntryPoints {
+    /** What an entry point does. */
+    public enum Kind {
+        ALLOC("__rust_alloc"), DEALLOC("__rust_dealloc"), REALLOC("__rust_realloc"), ALLOC_ZEROED("__rust_alloc_zeroed"),
+        CLAIM("Talc::claim"), EXTEND("Talc::extend"), TRUNCATE("Talc::truncate");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    private static final Pattern SHIM = Pattern.compile("(?:^|::)__r(?:ust|g)_(alloc|dealloc|realloc|alloc_zeroed)$");
+    private static final Pattern TALC = Pattern.compile("^<?talc::talc::Talc<.*>>?::(claim|extend|truncate)$");
+
+    private final Map<Long, Kind> byAddress = new LinkedHashMap<>();
+    private final Map<Kind, String> names = new LinkedHashMap<>();
+
+    private AllocatorEntryPoints() {
+    }
+
+    public static AllocatorEntryPoints find(ElfFile kernel) {
+        AllocatorEntryPoints e = new AllocatorEntryPoints();
+        for (ElfFile.Symbol s : kernel.symbols()) {
+            if (s.type() != ElfFile.STT_FUNC || s.value() == 0) {
+                continue;
+            }
+            String name = s.demangledName();
+            Matcher m = SHIM.matcher(name);
+            Kind kind = null;
+            if (m.find()) {
+                kind = Kind.valueOf(m.group(1).toUpperCase(java.util.Locale.ROOT));
+                if (name.contains("__rg_") && e.names.containsKey(kind)) {
+                    continue;   // the shim proper wins over the old __rg_ implementation
+                }
+            } else {
+                Matcher t = TALC.matcher(name);
+                if (t.find()) {
+                    kind = Kind.valueOf(t.group(1).toUpperCase(java.util.Locale.ROOT));
+                }
+            }
+            if (kind != null) {
+                e.byAddress.values().remove(kind);
+                e.byAddress.put(s.value(), kind);
+                e.names.put(kind, name);
+            }
+        }
+        return e;
+    }
+
+    /** Entry address to kind. */
+    public Map<Long, Kind> entries() {
+        return byAddress;
+    }
+
+    /** The shims the symbol table lacks (inlined or stripped). */
+    public List<String> missing() {
+        List<String> m = new ArrayList<>();
+        for (Kind k : List.of(Kind.ALLOC, Kind.DEALLOC, Kind.REALLOC, Kind.ALLOC_ZEROED)) {
+            if (!names.containsKey(k)) {
+                m.add(k.label);
+            }
+        }
+        return m;
+    }
+
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        byAddress.forEach((a, k) -> b.append(b.length() == 0 ? "" : ", ").append(String.format("%s at 0x%x",
+                names.get(k), a)));
+        return b.toString();
+    }
+}
