@@ -12,6 +12,11 @@
 //!   second; `overlap_victim` makes those allocations.
 //! - `outside`: `OutsideAlloc` hands out memory of a static array in the
 //!   kernel image, which the memory map does not call usable; `outside_user` allocates.
+//! - `overflow`: `overflow` writes one byte past a `Box<[u8; 24]>` (talc):
+//!   that byte is the low byte of talc's tag of the chunk (FACTS 3.1).
+//! - `use-after-free`: `use_after_free` reads a Box's memory after dropping it (talc).
+//! - `corrupt`: `corrupt_metadata` makes a stray write over the size word of
+//!   the free chunk that follows a fresh block, then allocates again (talc).
 //! - `race`: `RacyAlloc`, a bump allocator with no lock (a load, a delay and a
 //!   store of the next free address), used by every CPU at once in
 //!   `race_worker`: sooner or later two CPUs get the same block.
@@ -137,6 +142,9 @@ extern "C" fn kmain() -> ! {
         "double-free" => double_free(),
         "invalid-free" => invalid_free(),
         "realloc-wrong-size" => realloc_wrong_size(),
+        "overflow" => overflow(),
+        "use-after-free" => use_after_free(),
+        "corrupt" => corrupt_metadata(),
         "overlap" => {
             MODE.store(OVERLAP, Ordering::SeqCst);
             overlap_victim();
@@ -202,6 +210,40 @@ fn realloc_wrong_size() {
         let q = realloc(p, Layout::from_size_align(64, 8).unwrap(), 128);
         dealloc(q, Layout::from_size_align(128, 8).unwrap());
     }
+}
+
+#[inline(never)]
+fn overflow() {
+    let b = core::hint::black_box(Box::new([5u8; 24]));
+    let p = Box::into_raw(b) as *mut u8;
+    unsafe {
+        // the bug: one byte past the end (talc's tag lives there)
+        core::ptr::write_volatile(p.add(24), 0x40);
+        drop(Box::from_raw(p as *mut [u8; 24]));
+    }
+}
+
+#[inline(never)]
+fn use_after_free() {
+    let b = Box::new([9u64; 4]);
+    let p = &*b as *const [u64; 4] as *const u64;
+    drop(b);
+    // the bug: a read of freed memory
+    let v = unsafe { core::ptr::read_volatile(p.add(1)) };
+    core::hint::black_box(v);
+}
+
+#[inline(never)]
+fn corrupt_metadata() {
+    let a = Box::new([1u64; 4]);
+    let p = &*a as *const [u64; 4] as *mut u64;
+    unsafe {
+        // the bug: a stray write 56 bytes past the block: its chunk is 32 bytes + the tag
+        // (0x28), and the free chunk that follows has its size word at +16 (0x38)
+        core::ptr::write_volatile(p.add(7), 0x1234_5670);
+    }
+    let b = Box::new([2u64; 4]);
+    core::hint::black_box((&a, &b));
 }
 
 #[inline(never)]

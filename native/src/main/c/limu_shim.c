@@ -629,6 +629,30 @@ JNIEXPORT jbyteArray JNICALL Java_limu_emulator_unicorn_Shim_context(JNIEnv *env
     return a;
 }
 
+/*
+ * void restoreContext(long shim, byte[] blob): puts back a blob from context() (a snapshot of the
+ * CPU, MachineSnapshot), then drops every translated block and the TLB: guest RAM was restored
+ * under the engine, so code and cached translations may be stale.
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_restoreContext(JNIEnv *env, jclass cls, jlong handle,
+                                                                      jbyteArray blob) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if ((size_t)(*env)->GetArrayLength(env, blob) != s->ctx_data_len) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "context blob of the wrong size");
+        return;
+    }
+    (*env)->GetByteArrayRegion(env, blob, 0, (jsize)s->ctx_data_len, (jbyte *)s->ctx_data);
+    if (p_context_restore(s->uc, s->ctx) != UC_ERR_OK) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "uc_context_restore failed");
+        return;
+    }
+    p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+    p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
+    s->irq_pending = 0;
+    s->window_armed = 0;
+    s->device_stop = 0;
+}
+
 /* int hflags(long shim): QEMU's hidden flags (CPL in bits 0-1, the STI/MOV SS shadow in bit 3). */
 JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_hflags(JNIEnv *env, jclass cls, jlong handle) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
@@ -1149,4 +1173,117 @@ JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_setAddressHook(JNIEnv
         flush_all(s);
     }
     return JNI_TRUE;
+}
+
+/* ---------------------------------------------------------------------------
+ * Heap watch (the heap checker's --heap-check=strict, limu.emulator.heap):
+ * UC_HOOK_MEM_READ/WRITE hooks on guest-physical ranges (the heap spans the
+ * kernel gave its allocator). Each access upcalls
+ * CpuHooks.heapAccess(physical, size, write, rip); a true answer stops the
+ * CPU (STOP_ADDRESS with `address` = the accessing instruction's RIP).
+ *
+ * - RIP read inside the hook is the accessing instruction (Unicorn 2.1.4
+ *   syncs it before a hooked access: checked with heap-bugs, the reported
+ *   RIP is the `mov %cl,(%rax)` of the one-byte overflow itself).
+ * - uc_emu_stop from a memory hook takes effect at the end of the
+ *   translation block, not at the next instruction: the accessing
+ *   instruction completes (a trap, like the debugger's watchpoints, which
+ *   get the exact boundary from a full-range code hook this avoids), and
+ *   the rest of its block may run too. Java reports the RIP it was given.
+ * - Added hooks only reach code translated afterwards (#2200): adding
+ *   flushes the whole translation cache, so call it between slices.
+ * - The state hangs off a small table keyed by the shim_cpu, so the
+ *   shim_cpu struct is left alone.
+ * ------------------------------------------------------------------------- */
+
+#define MAX_HEAP_WATCH 32
+#define MAX_HEAP_WATCH_CPUS 1024
+
+struct heap_watch {
+    shim_cpu *s;
+    jmethodID access;
+    uc_hook hr[MAX_HEAP_WATCH], hw[MAX_HEAP_WATCH];
+    int n;
+};
+
+static struct heap_watch *heap_watches[MAX_HEAP_WATCH_CPUS];
+
+static struct heap_watch *heap_watch_of(JNIEnv *env, shim_cpu *s, int create) {
+    int free_slot = -1;
+    for (int i = 0; i < MAX_HEAP_WATCH_CPUS; i++) {
+        if (heap_watches[i] != NULL && heap_watches[i]->s == s) {
+            return heap_watches[i];
+        }
+        if (heap_watches[i] == NULL && free_slot < 0) {
+            free_slot = i;
+        }
+    }
+    if (!create || free_slot < 0) {
+        return NULL;
+    }
+    struct heap_watch *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        return NULL;
+    }
+    jclass hc = (*env)->FindClass(env, "limu/emulator/unicorn/CpuHooks");
+    w->access = hc == NULL ? NULL : (*env)->GetMethodID(env, hc, "heapAccess", "(JIZJ)Z");
+    if (w->access == NULL) {
+        free(w);
+        return NULL;
+    }
+    w->s = s;
+    heap_watches[free_slot] = w;
+    return w;
+}
+
+static void on_heap_access(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
+                           void *user) {
+    struct heap_watch *w = user;
+    shim_cpu *s = w->s;
+    if (s->env == NULL || s->kind == STOP_JAVA_ERROR || s->kind == STOP_ADDRESS) {
+        return;
+    }
+    uint64_t rip = 0;
+    p_reg_read(uc, UC_X86_REG_RIP, &rip);
+    jboolean stop = (*s->env)->CallBooleanMethod(s->env, s->hooks, w->access, (jlong)address, (jint)size,
+                                                 (jboolean)(type == UC_MEM_WRITE), (jlong)rip);
+    if (java_failed(s)) {
+        return;
+    }
+    if (stop) {
+        if (s->kind == STOP_NONE || s->kind == STOP_BUDGET || s->kind == STOP_WINDOW) {
+            s->kind = STOP_ADDRESS;
+            s->address = (int64_t)rip;
+        }
+        p_emu_stop(s->uc);
+    }
+}
+
+/* boolean addHeapWatch(long shim, long physBegin, long physEnd): inclusive end; false when it cannot. */
+JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_addHeapWatch(JNIEnv *env, jclass cls, jlong handle,
+                                                                        jlong begin, jlong end) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct heap_watch *w = heap_watch_of(env, s, 1);
+    if (w == NULL || w->n == MAX_HEAP_WATCH) {
+        return JNI_FALSE;
+    }
+    int i = w->n;
+    w->hr[i] = w->hw[i] = 0;
+    if (p_hook_add(s->uc, &w->hr[i], UC_HOOK_MEM_READ, (void *)on_heap_access, w, (uint64_t)begin,
+                   (uint64_t)end) != UC_ERR_OK) {
+        return JNI_FALSE;
+    }
+    if (p_hook_add(s->uc, &w->hw[i], UC_HOOK_MEM_WRITE, (void *)on_heap_access, w, (uint64_t)begin,
+                   (uint64_t)end) != UC_ERR_OK) {
+        p_hook_del(s->uc, w->hr[i]);
+        return JNI_FALSE;
+    }
+    w->n++;
+    flush_all(s);
+    return JNI_TRUE;
+}
+
+/* void yieldSlice(long shim): end the running slice at the next block boundary, as a device write does. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_yieldSlice(JNIEnv *env, jclass cls, jlong handle) {
+    ((shim_cpu *)(uintptr_t)handle)->device_stop = 1;
 }

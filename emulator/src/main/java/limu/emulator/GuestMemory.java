@@ -58,6 +58,31 @@ public final class GuestMemory implements PhysicalMemory, AutoCloseable {
         return m;
     }
 
+    /** A copy of every host block (RAM and device windows such as the framebuffer), for a snapshot. */
+    List<HostMemory> copyAll() {
+        List<HostMemory> copies = new ArrayList<>();
+        try {
+            for (HostMemory m : owned) {
+                HostMemory c = new HostMemory(library, m.size());
+                copies.add(c);
+                c.copyFrom(m, false, 0);
+            }
+        } catch (RuntimeException | Error e) {
+            copies.forEach(HostMemory::close);
+            throw e;
+        }
+        return copies;
+    }
+
+    /** Puts back {@link #copyAll}'s bytes (only the 64 KiB pieces that differ); returns the bytes written. */
+    long restoreAll(List<HostMemory> copies) {
+        long written = 0;
+        for (int i = 0; i < owned.size(); i++) {
+            written += owned.get(i).copyFrom(copies.get(i), true, 64 << 10);
+        }
+        return written;
+    }
+
     /** The RAM regions (not device windows). */
     public List<RamRegion> regions() {
         return ram;

@@ -49,6 +49,11 @@ public final class Machine implements AutoCloseable {
      * nothing ever will, and the run ends as halted.
      */
     static final int MAX_IDLE_SKIPS = 10_000;
+    /**
+     * "limu snapshot marker": a write here ends the slice (in every run, so that runs with and
+     * without a stop there slice alike) and makes {@link #runToMarker()} return (snapshots).
+     */
+    public static final int SNAPSHOT_MARKER_PORT = 0x5C4;
 
     private final MachineConfig config;
     private final UnicornLibrary library;
@@ -217,6 +222,7 @@ public final class Machine implements AutoCloseable {
         for (Vcpu c : cpus) {
             int index = c.index;
             c.core.observeAddresses(address -> checker.hit(index, address));
+            c.core.observeHeapAccesses((phys, size, write, rip) -> checker.access(index, phys, size, write, rip));
         }
         checker.install();
         heapChecker = checker;
@@ -274,7 +280,7 @@ public final class Machine implements AutoCloseable {
      */
     public StopReason run(Debugger debugger) {
         long deadline = config.timeout().map(t -> System.nanoTime() + t.toNanos()).orElse(Long.MAX_VALUE);
-        int turn = 0;
+        int turn = resumeTurn;
         Debugger.Stop stop = debugger.stopAtEntry() ? Debugger.Stop.simple(Debugger.Stop.Kind.ENTRY, 0) : null;
         Vcpu stepping = null;   // the CPU the debugger steps by one instruction; the others wait
         try {
@@ -315,6 +321,7 @@ public final class Machine implements AutoCloseable {
                             && c.interruptsEnabled()));
                 }
                 turn = cpu.index + 1;
+                resumeTurn = turn;
                 if (System.nanoTime() - deadline > 0) {
                     long rip = cpu.engine.read(Register.RIP);
                     return new StopReason.Timeout(config.timeout().orElseThrow(), cpu.index, rip, symbols.at(rip));
@@ -364,6 +371,12 @@ public final class Machine implements AutoCloseable {
                         }
                         if (powerEvent != null) {
                             return powerEvent;
+                        }
+                        if (markerReached) {
+                            markerReached = false;
+                            if (stopAtMarker) {
+                                return new StopReason.Marker(markerValue);
+                            }
                         }
                         continue;   // a device wants an interrupt looked at now
                     case RETURNED:
@@ -554,6 +567,11 @@ public final class Machine implements AutoCloseable {
          */
         @Override
         public boolean portOut(int port, int size, int value) {
+            if (port == SNAPSHOT_MARKER_PORT) {
+                markerReached = true;
+                markerValue = value;
+                return true;
+            }
             bus.write(port, size, value);
             if ((port & ~0x81) == 0x20) {
                 cpus.get(cpu).engine.setInterruptPending(true);
@@ -622,6 +640,10 @@ public final class Machine implements AutoCloseable {
         public void interruptPending(int apicId) {
             if (apicId >= 0 && apicId < cpus.size()) {
                 cpus.get(apicId).engine.setInterruptPending(true);
+                Vcpu sender = running;
+                if (sender != null && sender.index != apicId) {
+                    sender.engine.yieldSlice();   // an IPI: let the target take it soon
+                }
             }
         }
     }
@@ -641,6 +663,125 @@ public final class Machine implements AutoCloseable {
                 powerEvent = new StopReason.PowerOff(reason);
             }
         }
+    }
+
+    // ---- snapshots (issue 8, part 5) ----
+
+    /** The CPU whose next turn it is (kept across run() calls, so a restored run slices as the original). */
+    private int resumeTurn;
+    /** A write to {@link #SNAPSHOT_MARKER_PORT} ended the last slice. */
+    private boolean markerReached;
+    private int markerValue;
+    /** {@link #runToMarker()} is running. */
+    private boolean stopAtMarker;
+
+    /**
+     * Runs like {@link #run()} but returns {@link StopReason.Marker} once the guest writes
+     * {@link #SNAPSHOT_MARKER_PORT}; a later {@link #run()} goes on from there as if never stopped.
+     */
+    public StopReason runToMarker() {
+        stopAtMarker = true;
+        try {
+            return run();
+        } finally {
+            stopAtMarker = false;
+        }
+    }
+
+    /** Bytes arriving on COM1's receive line (what a terminal would type); false when its FIFO is full. */
+    public boolean receiveSerial(byte[] bytes) {
+        if (bytes.length > com1.receiveCapacity()) {
+            return false;
+        }
+        com1.receive(bytes);
+        return true;
+    }
+
+    /**
+     * Captures the whole machine (on the run-loop thread, between runs: after {@link #run()} or
+     * {@link #runToMarker()} returned). IllegalStateException when it cannot be captured: heap
+     * checking on, a plug-in device without snapshot support, wall-clock time, or the guest
+     * has already exited or powered off.
+     */
+    public MachineSnapshot snapshot() {
+        if (heapChecker != null) {
+            throw new IllegalStateException("snapshots are not supported with --heap-check");
+        }
+        if (clock.wall()) {
+            throw new IllegalStateException("snapshots need the deterministic clock (not --time wall)");
+        }
+        if (!config.devices().isEmpty()) {
+            throw new IllegalStateException("snapshots do not support --device plug-ins");
+        }
+        if (debugExit.requestedStatus().isPresent() || powerEvent != null || running != null) {
+            throw new IllegalStateException("the machine has stopped for good or is running: no snapshot");
+        }
+        flushOutputs();
+        List<MachineSnapshot.Cpu> cs = new ArrayList<>();
+        for (Vcpu c : cpus) {
+            cs.add(new MachineSnapshot.Cpu(c.engine.saveContext(), c.state, c.core.msrs().state(),
+                    c.core.delivery().state()));
+        }
+        List<Record> devices = new ArrayList<>();
+        for (limu.devices.Snapshottable<?> d : platform.snapshottables()) {
+            devices.add(d.state());
+        }
+        List<MachineSnapshot.Armed> armed = platform.timers().armedTimers().stream()
+                .map(t -> new MachineSnapshot.Armed(t, t.deadline())).toList();
+        return new MachineSnapshot(this, cs, List.copyOf(initAndStartup), memory.copyAll(), devices, com1.state(),
+                armed, clock.blocks(), clock.skipped(), blocks, instructions, idleSkips, resumeTurn);
+    }
+
+    /**
+     * Puts the machine back in {@code s} (taken by this machine), on the run-loop thread between
+     * runs. The next {@link #run()} behaves exactly as the run that went on from the snapshot
+     * would have, given the same input. Serial output already printed stays printed: what
+     * comes next is only what the restored run prints. Returns the guest-memory bytes rewritten.
+     */
+    public long restore(MachineSnapshot s) {
+        if (s.machine != this || s.closed()) {
+            throw new IllegalArgumentException("a snapshot of another machine, or closed");
+        }
+        flushOutputs();
+        clock.restore(s.clockBlocks, s.clockSkipped);
+        long written = memory.restoreAll(s.memory);
+        for (int i = 0; i < cpus.size(); i++) {
+            Vcpu c = cpus.get(i);
+            MachineSnapshot.Cpu sc = s.cpus.get(i);
+            c.engine.clearStopRequest();
+            c.engine.restoreContext(sc.engine());
+            c.state = sc.state();
+            c.core.msrs().restore(sc.msrs());
+            c.core.delivery().restore(sc.delivery());
+        }
+        initAndStartup.clear();
+        s.initAndStartup.forEach(e -> initAndStartup.add(e.clone()));
+        List<limu.devices.Snapshottable<?>> devices = platform.snapshottables();
+        for (int i = 0; i < devices.size(); i++) {
+            restoreDevice(devices.get(i), s.devices.get(i));
+        }
+        com1.restore(s.com1);
+        // the timer queue exactly as it was (devices re-armed theirs above; this makes it exact)
+        for (limu.devices.DeviceTimer t : platform.timers().armedTimers()) {
+            t.cancel();
+        }
+        for (MachineSnapshot.Armed a : s.timers) {
+            a.timer().arm(a.deadline());
+        }
+        debugExit.reset();
+        powerEvent = null;
+        markerReached = false;
+        debugStopRequested = false;
+        blocks = s.blocks;
+        instructions = s.instructions;
+        idleSkips = s.idleSkips;
+        resumeTurn = s.turn;
+        return written;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends Record> void restoreDevice(limu.devices.Snapshottable<S> device, Record state) {
+        device.restore((S) state);
     }
 
     @Override

@@ -157,6 +157,33 @@ final class Platform {
         return gsi >= 0 && gsi < ioApicPins.length ? ioApicPins[gsi].newSource() : InterruptLine.DISCONNECTED;
     }
 
+    /**
+     * Every device in the order a snapshot restores them: the sources of interrupt lines first,
+     * then the 8259s, the I/O APIC and the local APICs, whose restored state (pin levels, IRR)
+     * wins over what the sources' restores drove into them. IllegalStateException for a device
+     * that cannot be snapshotted (a plug-in without {@link limu.devices.Snapshottable}).
+     */
+    List<limu.devices.Snapshottable<?>> snapshottables() {
+        List<Device> sources = new ArrayList<>(portDevices);
+        sources.remove(pic);
+        for (Device d : mmio.devices()) {
+            if (d != ioApic) {
+                sources.add(d);
+            }
+        }
+        List<limu.devices.Snapshottable<?>> all = new ArrayList<>();
+        for (Device d : sources) {
+            if (!(d instanceof limu.devices.Snapshottable<?> s)) {
+                throw new IllegalStateException("device " + d.name() + " cannot be snapshotted");
+            }
+            all.add(s);
+        }
+        all.add(pic);
+        all.add(ioApic);
+        all.addAll(lapics);
+        return all;
+    }
+
     /** The devices decoded on the port bus (the machine attaches them). */
     List<Device> portDevices() {
         return portDevices;

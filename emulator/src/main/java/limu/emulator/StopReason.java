@@ -121,6 +121,20 @@ public sealed interface StopReason {
     }
 
     /** Stopped from outside (Ctrl-C, or the API's stop()). */
+    /** The guest wrote {@code value} to the snapshot marker port and {@link Machine#runToMarker()} stopped there. */
+    record Marker(int value) implements StopReason {
+        @Override
+        public int exitCode() {
+            return ExitCodes.INTERRUPTED;
+        }
+
+        @Override
+        public String message() {
+            return String.format("guest wrote 0x%x to the snapshot marker port 0x%x", value,
+                    Machine.SNAPSHOT_MARKER_PORT);
+        }
+    }
+
     record Interrupted() implements StopReason {
         @Override
         public int exitCode() {

@@ -56,6 +56,17 @@ public final class VirtualClock {
         }
     }
 
+    /** Virtual time skipped so far while every CPU was halted (snapshots). */
+    long skipped() {
+        return skipped;
+    }
+
+    /** Puts the clock back where a snapshot found it (deterministic mode). */
+    void restore(long blocks, long skipped) {
+        this.blocks = blocks;
+        this.skipped = skipped;
+    }
+
     /** Blocks executed by all CPUs so far (finished slices). */
     public long blocks() {
         return blocks;

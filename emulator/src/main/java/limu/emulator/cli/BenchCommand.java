@@ -51,8 +51,15 @@ public final class BenchCommand implements Callable<Integer> {
                     + " runs a tenth of them (default: ${DEFAULT-VALUE})")
     long iterations;
 
+    @Option(names = "--snapshot-only", description = "only the snapshot suite figure (issue 8)")
+    boolean snapshotOnly;
+
     @Override
     public Integer call() throws Exception {
+        if (snapshotOnly) {
+            snapshotSuite();
+            return 0;
+        }
         Path hello = kernels.resolve("hello.elf");
         if (!Files.isRegularFile(hello)) {
             System.err.println("limu: " + hello + " not found: build the kernels with kernel-images/build.sh");
@@ -71,7 +78,46 @@ public final class BenchCommand implements Callable<Integer> {
         bareLoop();
         portWrites();
         exceptionDelivery();
+        snapshotSuite();
         return 0;
+    }
+
+    /**
+     * Issue 8, part 5: the suite kernel's 20 tests run as 20 full boots, then as one boot to the
+     * snapshot marker and 20 restores (the boot counted in); prints both and the ratio.
+     */
+    private void snapshotSuite() throws Exception {
+        Path suite = kernels.resolve("suite-release.elf");
+        if (!Files.isRegularFile(suite)) {
+            System.out.println("\nsnapshot suite: " + suite + " not built, skipped");
+            return;
+        }
+        int tests = 20;
+        MachineConfig config = limu.emulator.harness.KernelRun.testConfig(java.time.Duration.ofSeconds(120))
+                .memoryBytes(64L << 20).build();
+        limu.emulator.harness.TestSpec spec = limu.emulator.harness.TestSpec.NONE.withSuccessExitCode(33);
+        limu.emulator.harness.SharedBoot.runFresh(suite, config, spec, "0\n");   // warm-up
+        long t0 = System.nanoTime();
+        int passed = 0;
+        for (int i = 0; i < tests; i++) {
+            passed += limu.emulator.harness.SharedBoot.runFresh(suite, config, spec, i + "\n").passed() ? 1 : 0;
+        }
+        double boots = (System.nanoTime() - t0) / 1e6;
+        long t1 = System.nanoTime();
+        double restoreOnly;
+        long rewritten = 0;
+        try (limu.emulator.harness.SharedBoot shared = limu.emulator.harness.SharedBoot.boot(suite, config, spec)) {
+            long t2 = System.nanoTime();
+            for (int i = 0; i < tests; i++) {
+                passed += shared.restoreAndRun(i + "\n").passed() ? 1 : 0;
+            }
+            restoreOnly = (System.nanoTime() - t2) / 1e6 / tests;
+        }
+        double snap = (System.nanoTime() - t1) / 1e6;
+        System.out.printf("%nsnapshot suite (suite kernel, %d tests, 64 MiB RAM, %d/%d passed):%n", tests, passed,
+                2 * tests);
+        System.out.printf("  %d full boots %.0f ms; one boot + snapshot + %d restores %.0f ms (%.1f ms per"
+                + " restore+test) -> %.1fx faster%n", tests, boots, tests, snap, restoreOnly, boots / snap);
     }
 
     /** Fresh `java ... limu run hello.elf` processes: spawn to first stdout byte, and to exit. */

@@ -17,7 +17,9 @@ public final class HeapCheckCli {
                     + "__rust_alloc_zeroed shims) and stop with exit code 18 at the first wrong call: double or"
                     + " invalid free, wrong layout, misaligned, overlapping or racing blocks, memory outside the"
                     + " usable memory map or the heap's spans, alloc_zeroed not zero, realloc losing data."
-                    + " Off by default (no cost). MODE: on (deep and strict are not implemented yet)")
+                    + " Off by default (no cost). MODE: on; deep (also walk talc 4.4.x's metadata at every call:"
+                    + " free lists, sizes, bins, bitmaps, tags); strict (deep, and every guest access to the claimed"
+                    + " spans outside a live block: use after free, overflow, stray writes)")
     String mode;
 
     @Option(names = "--heap-check-continue", description = "with --heap-check: report each violation and run on")
@@ -27,26 +29,42 @@ public final class HeapCheckCli {
             description = "with --heap-check: write the heap summary and every violation as JSON when the run ends")
     Path reportFile;
 
+    @Option(names = "--heap-picture", paramLabel = "FILE.png|svg",
+            description = "with --heap-check: draw the claimed heap spans (used by call site, free) when the run ends")
+    Path pictureFile;
+
     private HeapChecker checker;
 
     /** Installs the checker when asked for; throws IllegalArgumentException for a bad combination. */
     void install(Machine machine, PrintWriter err) {
         if (mode == null) {
-            if (keepGoing || reportFile != null) {
-                throw new IllegalArgumentException("--heap-check-continue and --heap-report need --heap-check");
+            if (keepGoing || reportFile != null || pictureFile != null) {
+                throw new IllegalArgumentException("--heap-check-continue, --heap-report and --heap-picture need"
+                        + " --heap-check");
             }
             return;
         }
-        if (!mode.equals("on")) {
-            throw new IllegalArgumentException("--heap-check=" + mode + ": only 'on' is implemented");
+        HeapOptions.Mode m = switch (mode) {
+            case "on" -> HeapOptions.Mode.ON;
+            case "deep" -> HeapOptions.Mode.DEEP;
+            case "strict" -> HeapOptions.Mode.STRICT;
+            default -> throw new IllegalArgumentException("--heap-check=" + mode + ": expected on, deep or strict");
+        };
+        if (pictureFile != null && !pictureFile.toString().matches("(?i).*\\.(png|svg)")) {
+            throw new IllegalArgumentException("--heap-picture: the file name must end in .png or .svg");
         }
-        checker = machine.enableHeapCheck(new HeapOptions(keepGoing, Optional.ofNullable(reportFile)), text -> {
+        checker = machine.enableHeapCheck(new HeapOptions(m, keepGoing, Optional.ofNullable(reportFile),
+                Optional.ofNullable(pictureFile)), text -> {
             err.println("limu: " + text.stripTrailing());
             err.flush();
         });
         if (checker.entryPoints().entries().isEmpty()) {
             err.println("limu: warning: --heap-check: no allocator shim (__rust_alloc...) in the symbol table:"
                     + " stripped, or no #[global_allocator]; nothing is checked");
+        } else if (checker.entryPoints().talcLevel()) {
+            err.println("limu: --heap-check: " + String.join(", ", checker.entryPoints().missing())
+                    + " inlined (optimised build): watching talc's own Talc::malloc, free, grow_in_place and shrink"
+                    + " instead (call sites are the allocator's callers)");
         } else if (!checker.entryPoints().missing().isEmpty()) {
             err.println("limu: warning: --heap-check: " + String.join(", ", checker.entryPoints().missing())
                     + " not in the symbol table (inlined into the callers in an optimised build): those calls are"
@@ -64,6 +82,13 @@ public final class HeapCheckCli {
         }
         for (String line : checker.summary().split("\n")) {
             err.println("limu: " + line);
+        }
+        if (pictureFile != null) {
+            try {
+                limu.emulator.heap.HeapPicture.write(checker, pictureFile);
+            } catch (IOException | RuntimeException e) {
+                err.println("limu: --heap-picture: cannot write " + pictureFile + ": " + e.getMessage());
+            }
         }
         if (reportFile != null) {
             try {

@@ -194,6 +194,23 @@ public final class CpuCore implements CpuHooks {
         return addressObserver.test(linear);
     }
 
+    /** Who watches this CPU's heap-watched accesses (--heap-check=strict); none by default. */
+    private HeapAccessObserver heapObserver;
+
+    /** A heap-watched access: true stops the machine. */
+    public interface HeapAccessObserver {
+        boolean access(long physical, int size, boolean write, long rip);
+    }
+
+    public void observeHeapAccesses(HeapAccessObserver observer) {
+        this.heapObserver = observer;
+    }
+
+    @Override
+    public boolean heapAccess(long physical, int size, boolean write, long rip) {
+        return heapObserver != null && heapObserver.access(physical, size, write, rip);
+    }
+
     /** RDMSR/WRMSR at a hooked address: emulated, RIP moved past it; #GP at CPL > 0 or for an unknown MSR. */
     @Override
     public boolean msr() {

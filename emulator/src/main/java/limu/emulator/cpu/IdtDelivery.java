@@ -50,6 +50,19 @@ public final class IdtDelivery {
         return shutdown;
     }
 
+    /** The triple fault (or null) and the count of delivered events, for snapshots. */
+    public record State(ExceptionChain shutdown, long delivered) {
+    }
+
+    public State state() {
+        return new State(shutdown, delivered);
+    }
+
+    public void restore(State s) {
+        shutdown = s.shutdown();
+        delivered = s.delivered();
+    }
+
     /** Events delivered so far. */
     public long delivered() {
         return delivered;

@@ -50,6 +50,26 @@ public final class MsrFile {
         }
     }
 
+    /** What limu keeps of a CPU's MSRs (Unicorn keeps the rest in its CPU state), for snapshots. */
+    public record State(Map<Integer, Long> kept, long apicBase, long tscOffset, long tscAux, long lastTsc) {
+        public State {
+            kept = Map.copyOf(kept);
+        }
+    }
+
+    public State state() {
+        return new State(kept, apicBase, tscOffset, tscAux, lastTsc);
+    }
+
+    public void restore(State s) {
+        kept.clear();
+        kept.putAll(s.kept());
+        apicBase = s.apicBase();
+        tscOffset = s.tscOffset();
+        tscAux = s.tscAux();
+        lastTsc = s.lastTsc();
+    }
+
     /** The guest-visible TSC: the clock's value plus this CPU's offset, strictly increasing. */
     public long tsc(long clockTsc) {
         long v = clockTsc + tscOffset;

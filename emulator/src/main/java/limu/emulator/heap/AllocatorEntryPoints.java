@@ -22,7 +22,10 @@ public final class AllocatorEntryPoints {
     /** What an entry point does. */
     public enum Kind {
         ALLOC("__rust_alloc"), DEALLOC("__rust_dealloc"), REALLOC("__rust_realloc"), ALLOC_ZEROED("__rust_alloc_zeroed"),
-        CLAIM("Talc::claim"), EXTEND("Talc::extend"), TRUNCATE("Talc::truncate");
+        CLAIM("Talc::claim"), EXTEND("Talc::extend"), TRUNCATE("Talc::truncate"),
+        /** talc's own methods, watched instead of the shims when the shims are inlined (release builds). */
+        TALC_MALLOC("Talc::malloc"), TALC_FREE("Talc::free"), TALC_GROW("Talc::grow_in_place"),
+        TALC_SHRINK("Talc::shrink");
 
         final String label;
 
@@ -33,6 +36,9 @@ public final class AllocatorEntryPoints {
 
     private static final Pattern SHIM = Pattern.compile("(?:^|::)__r(?:ust|g)_(alloc|dealloc|realloc|alloc_zeroed)$");
     private static final Pattern TALC = Pattern.compile("^<?talc::talc::Talc<.*>>?::(claim|extend|truncate)$");
+    private static final Pattern TALC_CORE = Pattern.compile("^<?talc::talc::Talc<.*>>?::(malloc|free|grow_in_place|shrink)$");
+
+    private final Map<Long, Kind> talcCore = new LinkedHashMap<>();
 
     private final Map<Long, Kind> byAddress = new LinkedHashMap<>();
     private final Map<Kind, String> names = new LinkedHashMap<>();
@@ -56,8 +62,20 @@ public final class AllocatorEntryPoints {
                 }
             } else {
                 Matcher t = TALC.matcher(name);
+                Matcher c = TALC_CORE.matcher(name);
                 if (t.find()) {
                     kind = Kind.valueOf(t.group(1).toUpperCase(java.util.Locale.ROOT));
+                } else if (c.find()) {
+                    Kind k = switch (c.group(1)) {
+                        case "malloc" -> Kind.TALC_MALLOC;
+                        case "free" -> Kind.TALC_FREE;
+                        case "grow_in_place" -> Kind.TALC_GROW;
+                        default -> Kind.TALC_SHRINK;
+                    };
+                    e.talcCore.values().remove(k);
+                    e.talcCore.put(s.value(), k);
+                    e.names.put(k, name);
+                    continue;
                 }
             }
             if (kind != null) {
@@ -74,6 +92,28 @@ public final class AllocatorEntryPoints {
         return byAddress;
     }
 
+    /**
+     * True when some shims are inlined but talc's own malloc, free, grow_in_place and shrink are
+     * functions: then those are watched instead of the shims (see {@link #watched()}).
+     */
+    public boolean talcLevel() {
+        return !missing().isEmpty() && talcCore.size() == 4;
+    }
+
+    /** What the checker hooks: the shims and talc's span methods, or talc's methods in {@link #talcLevel()}. */
+    public Map<Long, Kind> watched() {
+        if (!talcLevel()) {
+            return byAddress;
+        }
+        Map<Long, Kind> m = new LinkedHashMap<>(talcCore);
+        byAddress.forEach((a, k) -> {
+            if (k == Kind.CLAIM || k == Kind.EXTEND || k == Kind.TRUNCATE) {
+                m.put(a, k);
+            }
+        });
+        return m;
+    }
+
     /** The shims the symbol table lacks (inlined or stripped). */
     public List<String> missing() {
         List<String> m = new ArrayList<>();
@@ -87,7 +127,7 @@ public final class AllocatorEntryPoints {
 
     public String describe() {
         StringBuilder b = new StringBuilder();
-        byAddress.forEach((a, k) -> b.append(b.length() == 0 ? "" : ", ").append(String.format("%s at 0x%x",
+        watched().forEach((a, k) -> b.append(b.length() == 0 ? "" : ", ").append(String.format("%s at 0x%x",
                 names.get(k), a)));
         return b.toString();
     }

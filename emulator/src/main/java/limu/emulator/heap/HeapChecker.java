@@ -46,7 +46,10 @@ public final class HeapChecker {
         MISALIGNED("misaligned block"), OVERLAP("overlapping blocks"),
         RACE("race: two CPUs in the allocator at once got overlapping blocks"),
         OUTSIDE_USABLE("block outside usable memory"), OUTSIDE_HEAP("block outside the heap's spans"),
-        NOT_ZEROED("alloc_zeroed memory not zero"), REALLOC_LOST_DATA("realloc lost contents");
+        NOT_ZEROED("alloc_zeroed memory not zero"), REALLOC_LOST_DATA("realloc lost contents"),
+        METADATA("talc metadata corrupt"), USE_AFTER_FREE("use after free"),
+        OVERFLOW("heap overflow: access past the end of a block"),
+        WILD_ACCESS("access to heap memory outside any live block");
 
         public final String label;
 
@@ -83,6 +86,13 @@ public final class HeapChecker {
     private final Map<String, Integer> symbolCache = new HashMap<>();
     private final List<Report> violations = new ArrayList<>();
     private StopReason stop;
+    private final TalcWalker walker;
+    private final Map<Long, Kind> watched;
+    private boolean metadataReported;
+    private long walks;
+    private final List<long[]> toWatch = new ArrayList<>();
+    private final java.util.Set<Long> reportedRips = new java.util.HashSet<>();
+    private final TreeMap<Long, Block> freedByAddress = new TreeMap<>();
     private long seq;
     private long callCount;
     /** Every shim is watched: frees are seen, so the shadow map knows which blocks are live. */
@@ -121,7 +131,9 @@ public final class HeapChecker {
         this.kernel = plan.kernel();
         this.log = log;
         this.entries = AllocatorEntryPoints.find(kernel);
-        this.tracksLifetimes = entries.missing().isEmpty();
+        this.tracksLifetimes = entries.missing().isEmpty() || entries.talcLevel();
+        this.watched = entries.watched();
+        this.walker = new TalcWalker(memory, plan.hhdmOffset(), plan.kernel());
         long lo = -1, hi = 0;   // unsigned
         for (ElfFile.Segment s : kernel.segments()) {
             if (!s.isLoad()) {
@@ -151,11 +163,11 @@ public final class HeapChecker {
 
     /** Hooks every entry point on every CPU; false when the kernel has no allocator shim to watch. */
     public boolean install() {
-        if (entries.entries().isEmpty()) {
+        if (watched.isEmpty()) {
             return false;
         }
         for (Engine e : engines) {
-            for (long a : entries.entries().keySet()) {
+            for (long a : watched.keySet()) {
                 if (!e.setAddressHook(a, true)) {
                     throw new IllegalStateException(String.format("cannot hook the allocator at 0x%x", a));
                 }
@@ -166,7 +178,23 @@ public final class HeapChecker {
 
     /** The stop a violation asked for, or null. */
     public StopReason stop() {
+        if (!toWatch.isEmpty()) {
+            installWatches();
+        }
         return stop;
+    }
+
+    /** --heap-check=strict: memory hooks on the spans claimed so far (between slices: it drops translated code). */
+    private void installWatches() {
+        for (long[] s : toWatch) {
+            long phys = s[0] - plan.hhdmOffset();
+            for (Engine e : engines) {
+                if (!e.addHeapWatch(phys, s[1] - s[0])) {
+                    log.accept(String.format("heap check: warning: cannot watch the span 0x%x-0x%x", s[0], s[1]));
+                }
+            }
+        }
+        toWatch.clear();
     }
 
     public List<Report> violations() {
@@ -176,7 +204,7 @@ public final class HeapChecker {
     /** An address hook fired on CPU {@code cpu}; true stops the machine. */
     public boolean hit(int cpu, long address) {
         Engine e = engines.get(cpu);
-        Kind kind = entries.entries().get(address);
+        Kind kind = watched.get(address);
         if (kind != null) {
             return onEntry(cpu, e, kind, address);
         }
@@ -192,24 +220,51 @@ public final class HeapChecker {
         }
         long[] args = {e.read(Register.RDI), e.read(Register.RSI), e.read(Register.RDX), e.read(Register.RCX),
             e.read(Register.R8)};
+        // talc's methods (release builds): (&mut self, [ptr,] Layout as (align, size)[, new size])
+        switch (kind) {
+            case TALC_MALLOC -> {
+                kind = Kind.ALLOC;
+                args = new long[] {args[2], args[1], 0, 0, 0};
+            }
+            case TALC_FREE -> {
+                kind = Kind.DEALLOC;
+                args = new long[] {args[1], args[3], args[2], 0, 0};
+            }
+            case TALC_GROW, TALC_SHRINK -> args = new long[] {args[1], args[3], args[2], args[4], 0};
+            default -> {
+            }
+        }
         long[] frames = backtrace(e, rsp, address);
         long ret = frames.length > 0 ? frames[0] : readStackWord(e, rsp);
-        ++calls[kind.ordinal()];
+        ++calls[(kind == Kind.TALC_GROW || kind == Kind.TALC_SHRINK ? Kind.REALLOC : kind).ordinal()];
         long call = ++callCount;
         long entrySeq = ++seq;
         byte[] snapshot = null;
         Block old = null;
         boolean stopNow = false;
+        if (options.deep() && !metadataReported && !spans.isEmpty() && kind.ordinal() <= Kind.ALLOC_ZEROED.ordinal()
+                && noCallInProgress()) {
+            walks++;
+            String bad = walker.walk(e, spans, tracksLifetimes ? live : null);
+            if (bad != null) {
+                metadataReported = true;
+                if (violation(Violation.METADATA, cpu, kind, call, frames, describeEntry(kind, args), null,
+                        bad + String.format("%n  found at the start of this call; the previous allocator call (#%d)"
+                                + " left it consistent, so a write since then corrupted it", call - 1))) {
+                    return true;
+                }
+            }
+        }
         switch (kind) {
-            case DEALLOC, REALLOC -> {
+            case DEALLOC, REALLOC, TALC_GROW, TALC_SHRINK -> {
                 if (!tracksLifetimes) {
                     break;
                 }
                 long ptr = args[0], size = args[1], align = args[2];
                 old = live.get(ptr);
                 String what = kind == Kind.DEALLOC ? String.format("__rust_dealloc(0x%x, size %d, align %d)", ptr, size,
-                        align) : String.format("__rust_realloc(0x%x, old size %d, align %d, new size %d)", ptr, size,
-                        align, args[3]);
+                        align) : String.format("%s(0x%x, old size %d, align %d, new size %d)",
+                        kind == Kind.REALLOC ? "__rust_realloc" : kind.label, ptr, size, align, args[3]);
                 if (old == null) {
                     Block f = freed.get(ptr);
                     if (f != null) {
@@ -228,7 +283,9 @@ public final class HeapChecker {
                     old = null;
                 } else if (kind == Kind.DEALLOC) {
                     removeLive(old);
-                    freed.put(ptr, old.freedBy(cpu, call, frames));
+                    Block fb = old.freedBy(cpu, call, frames);
+                    freed.put(ptr, fb);
+                    freedByAddress.put(ptr, fb);
                 } else {
                     snapshot = readGuest(e, ptr, (int) Math.min(SNAPSHOT_LIMIT, Math.min(size, args[3])));
                 }
@@ -236,8 +293,8 @@ public final class HeapChecker {
             default -> {
             }
         }
-        if (kind == Kind.DEALLOC || stopNow) {
-            return stopNow;
+        if (stopNow) {
+            return true;
         }
         stack.push(new Frame(kind, address, ret, rsp, args, call, entrySeq, frames, snapshot, old));
         Engine engine = e;
@@ -266,14 +323,17 @@ public final class HeapChecker {
         stack.remove(f);
         long rax = e.read(Register.RAX);
         long returnSeq = ++seq;
+        if (f.kind == Kind.TALC_SHRINK) {
+            rax = f.args[0];   // returns (): always in place
+        }
         long[] a = f.args;
         switch (f.kind) {
             case ALLOC, ALLOC_ZEROED -> {
                 return allocated(cpu, e, f, rax, a[0], a[1], returnSeq);
             }
-            case REALLOC -> {
+            case REALLOC, TALC_GROW, TALC_SHRINK -> {
                 if (rax == 0) {
-                    nullReturns++;
+                    nullReturns += f.kind == Kind.REALLOC ? 1 : 0;   // grow_in_place failing is normal
                     return false;   // the old block stays
                 }
                 if (f.old != null) {
@@ -296,7 +356,12 @@ public final class HeapChecker {
                 return s;
             }
             case CLAIM, EXTEND, TRUNCATE -> {
+                int before = spans.size();
                 recordSpan(f);
+                if (options.strict() && spans.size() > before) {
+                    toWatch.add(spans.get(spans.size() - 1));
+                    return true;   // stop: the watch is installed between slices
+                }
                 return false;
             }
             default -> {
@@ -353,6 +418,13 @@ public final class HeapChecker {
             live.put(ptr, b);
         }
         freed.remove(ptr);
+        if (!freedByAddress.isEmpty()) {
+            freedByAddress.subMap(ptr, b.end()).clear();
+            Map.Entry<Long, Block> fl = freedByAddress.lowerEntry(ptr);
+            if (fl != null && fl.getValue().end() > ptr) {
+                freedByAddress.remove(fl.getKey());
+            }
+        }
         liveBytes += size;
         totalAllocatedBytes += size;
         peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
@@ -415,7 +487,11 @@ public final class HeapChecker {
         String summary = String.format("heap check: %s on CPU %d in %s%s", v.label, cpu, site.isEmpty() ? "?" : site,
                 "");
         StringBuilder b = new StringBuilder();
-        b.append(String.format("  %s call #%d on CPU %d: %s%n  %s%n", kind.label, call, cpu, what, detail));
+        if (kind == null) {
+            b.append(String.format("  on CPU %d: %s%n  %s%n", cpu, what, detail));
+        } else {
+            b.append(String.format("  %s call #%d on CPU %d: %s%n  %s%n", kind.label, call, cpu, what, detail));
+        }
         if (block != null) {
             b.append(String.format("  block 0x%x-0x%x (%d bytes, align %d): allocated by call #%d on CPU %d at %s%n",
                     block.ptr, block.ptr + block.size, block.size, block.align, block.call, block.cpu,
@@ -477,6 +553,11 @@ public final class HeapChecker {
 
     /** Return addresses above RSP: [RSP] first, then each word that follows a CALL in the kernel's code. */
     private long[] backtrace(Engine e, long rsp, long callee) {
+        return backtrace(e, rsp, callee, false);
+    }
+
+    /** {@code inside}: RSP is inside a function's frame (an access), not at a call's return address. */
+    private long[] backtrace(Engine e, long rsp, long callee, boolean inside) {
         int len = (int) Math.min(SCAN_BYTES, 4096 - (rsp & 4095) + 4096);
         byte[] stack = new byte[len];
         if (!e.readVirtual(rsp, stack)) {
@@ -490,7 +571,7 @@ public final class HeapChecker {
         int n = 0;
         for (int off = 0; off + 8 <= stack.length && n < MAX_FRAMES; off += 8) {
             long w = bb.getLong(off);
-            if (off > 0) {
+            if (off > 0 || inside) {
                 int call = callBefore(w);
                 if (call == 0) {
                     continue;   // not a return address
@@ -611,6 +692,96 @@ public final class HeapChecker {
         return b.toString();
     }
 
+    private boolean noCallInProgress() {
+        for (ArrayDeque<Frame> p : pending) {
+            if (!p.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describeEntry(Kind kind, long[] a) {
+        return switch (kind) {
+            case ALLOC -> String.format("__rust_alloc(size %d, align %d)", a[0], a[1]);
+            case ALLOC_ZEROED -> String.format("__rust_alloc_zeroed(size %d, align %d)", a[0], a[1]);
+            case DEALLOC -> String.format("__rust_dealloc(0x%x, size %d, align %d)", a[0], a[1], a[2]);
+            case REALLOC -> String.format("__rust_realloc(0x%x, old size %d, align %d, new size %d)", a[0], a[1], a[2],
+                    a[3]);
+            default -> kind.label;
+        };
+    }
+
+    /**
+     * --heap-check=strict: a guest access to a watched span (physical address). Accesses while this CPU is inside
+     * an allocator call are the allocator's own; others must fall inside a live block. True stops the machine.
+     */
+    public boolean access(int cpu, long phys, int size, boolean write, long rip) {
+        if (!pending.get(cpu).isEmpty() || !tracksLifetimes) {
+            return false;
+        }
+        long v = phys + plan.hhdmOffset();
+        Map.Entry<Long, Block> l = live.floorEntry(v);
+        if (l != null && l.getValue().end() >= v + size) {
+            return false;
+        }
+        if (stop != null || !reportedRips.add(rip)) {
+            return stop != null;
+        }
+        Engine e = engines.get(cpu);
+        long rsp = e.read(Register.RSP);
+        long[] scan = backtrace(e, rsp, functionStart(rip), true);
+        long[] frames = new long[scan.length + 1];
+        frames[0] = rip;
+        System.arraycopy(scan, 0, frames, 1, scan.length);
+        String what = String.format("%d-byte %s of 0x%x by the instruction at 0x%x (%s)", size,
+                write ? "write" : "read", v, rip, kernel.symbolize(rip).orElse("?"));
+        Map.Entry<Long, Block> fr = freedByAddress.floorEntry(v);
+        Violation kind;
+        Block block;
+        String detail;
+        if (fr != null && fr.getValue().end() > v) {
+            kind = Violation.USE_AFTER_FREE;
+            block = fr.getValue();
+            detail = String.format("the address is %d bytes into a freed block", v - block.ptr());
+        } else if (l != null && v >= l.getValue().ptr()
+                && v < ((l.getValue().ptr() + l.getValue().size() + 7) & ~7L) + 8) {
+            kind = Violation.OVERFLOW;
+            block = l.getValue();
+            detail = String.format("the access starts %d bytes past the end of a live block (%s)",
+                    v - block.ptr() - block.size(), v < block.end() ? "and runs past it" : "in talc's chunk padding"
+                            + " or tag");
+        } else {
+            kind = Violation.WILD_ACCESS;
+            block = l != null && l.getValue().end() > v - 4096 ? l.getValue() : null;
+            detail = "no live block holds it (free memory or talc's metadata)"
+                    + (block != null ? "; the nearest live block below is shown" : "");
+        }
+        callCount++;
+        return violation(kind, cpu, null, 0, frames, what, block, detail);
+    }
+
+    public long walks() {
+        return walks;
+    }
+
+    /** talc's free chunks as the last walk found them (null when none ran); walks once now when deep was off. */
+    public List<TalcWalker.Gap> freeChunks() {
+        if (spans.isEmpty()) {
+            return null;
+        }
+        String bad = walker.walk(engines.get(0), spans, null);
+        return bad == null ? walker.gaps : null;
+    }
+
+    public List<long[]> spans() {
+        return spans;
+    }
+
+    public java.util.Collection<Block> liveBlockList() {
+        return live.values();
+    }
+
     // --- the exit summary
 
     public String summary() {
@@ -626,6 +797,17 @@ public final class HeapChecker {
         bySite.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(10)
                 .forEach(en -> b.append(String.format("%n  %6d blocks %9d bytes  %s", en.getValue()[0],
                         en.getValue()[1], en.getKey())));
+        List<TalcWalker.Gap> gaps = freeChunks();
+        if (gaps != null) {
+            TalcWalker.Gap big = gaps.stream().max((x, y) -> Long.compare(x.size(), y.size())).orElse(null);
+            long free = gaps.stream().mapToLong(TalcWalker.Gap::size).sum();
+            b.append(String.format("%nheap: talc free chunks: %d, %d bytes; largest free span %d bytes%s", gaps.size(),
+                    free, big == null ? 0 : big.size(), big == null ? "" : String.format(" at 0x%x", big.base())));
+        }
+        if (options.deep()) {
+            b.append(String.format("%nheap: deep: %d metadata walks%s", walks,
+                    walker.availabilityFound() ? "" : " (talc's availability bitmaps not located: not checked)"));
+        }
         b.append(String.format("%nheap: %d violation%s", violations.size(), violations.size() == 1 ? "" : "s"));
         return b.toString();
     }

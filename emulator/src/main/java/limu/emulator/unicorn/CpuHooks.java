@@ -75,4 +75,13 @@ public interface CpuHooks {
     default boolean addressHit(long linear) {
         return false;
     }
+
+    /**
+     * A guest access to a range watched with {@link Engine#addHeapWatch} ({@code physical}: its
+     * guest-physical address; {@code rip}: the accessing instruction). True stops the machine at the
+     * end of the translation block ({@link RunExit#ADDRESS_HOOK} with the RIP as the address).
+     */
+    default boolean heapAccess(long physical, int size, boolean write, long rip) {
+        return false;
+    }
 }

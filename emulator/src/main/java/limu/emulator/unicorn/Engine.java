@@ -89,6 +89,10 @@ public interface Engine extends AutoCloseable {
      */
     void setInterruptPending(boolean pending);
 
+    /** Ends the running slice at the next block boundary (another CPU has work to see now). */
+    default void yieldSlice() {
+    }
+
     /** Blocks the running slice has executed so far (0 between slices). */
     long sliceBlocks();
 
@@ -156,6 +160,31 @@ public interface Engine extends AutoCloseable {
      */
     default boolean setAddressHook(long linear, boolean on) {
         return false;
+    }
+
+    /**
+     * Heap watch (--heap-check=strict): every guest read or write of guest-physical
+     * {@code [physical, physical + length)} calls {@link CpuHooks#heapAccess}. Drops all translated
+     * code: call between slices. False when the engine cannot.
+     */
+    default boolean addHeapWatch(long physical, long length) {
+        return false;
+    }
+
+    /**
+     * The CPU's whole state as an opaque value for {@link #restoreContext} on this engine
+     * (machine snapshots; between slices only).
+     */
+    default Object saveContext() {
+        throw new UnsupportedOperationException("this engine cannot save its state");
+    }
+
+    /**
+     * Puts back a {@link #saveContext} value and drops all translated code and cached
+     * translations (guest memory may have been restored under the engine).
+     */
+    default void restoreContext(Object context) {
+        throw new UnsupportedOperationException("this engine cannot restore its state");
     }
 
     @Override

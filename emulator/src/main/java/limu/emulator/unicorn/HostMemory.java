@@ -51,6 +51,29 @@ public final class HostMemory implements AutoCloseable {
         base.setLong(offset, value);
     }
 
+    /**
+     * Makes this block's bytes equal to {@code source}'s (same size), copying only the
+     * {@code chunk}-byte pieces that differ when {@code compare} (both are read, only
+     * changed pieces written), else all of it. Returns the bytes written. For snapshots.
+     */
+    public long copyFrom(HostMemory source, boolean compare, int chunk) {
+        if (source.size != size || freed || source.freed) {
+            throw new IllegalArgumentException("host memory blocks differ in size or are freed");
+        }
+        long written = 0;
+        for (long off = 0; off < size; ) {
+            int n = (int) Math.min(size - off, compare ? chunk : 1 << 30);
+            java.nio.ByteBuffer dst = base.getByteBuffer(off, n);
+            java.nio.ByteBuffer src = source.base.getByteBuffer(off, n);
+            if (!compare || dst.mismatch(src) >= 0) {
+                dst.put(src);
+                written += n;
+            }
+            off += n;
+        }
+        return written;
+    }
+
     private void check(long offset, long len) {
         if (freed || offset < 0 || len < 0 || offset + len > size) {
             throw new IndexOutOfBoundsException(String.format("host memory access 0x%x+0x%x outside 0x%x bytes",

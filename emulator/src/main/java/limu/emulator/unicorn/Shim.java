@@ -53,11 +53,16 @@ final class Shim {
 
     static native void setInterruptPending(long shim, boolean pending);
 
+    static native void yieldSlice(long shim);
+
     static native void setLayout(int errorCode, int isInt, int oldException, int hflags, int segs, int segStride);
 
     static native byte[] context(long shim);
 
     static native int hflags(long shim);
+
+    /** Puts back a {@link #context} blob, then flushes translated code and the TLB (snapshots). */
+    static native void restoreContext(long shim, byte[] blob);
 
     static native void enterHandler(long shim, int load, int cs, long csBase, int csLimit, int csFlags,
                                     int ss, long ssBase, int ssLimit, int ssFlags);
@@ -86,4 +91,7 @@ final class Shim {
     // address hooks (limu_shim.c, "Address hooks")
 
     static native boolean setAddressHook(long shim, long linear, boolean on, boolean mapped);
+
+    /** Heap watch (limu_shim section "Heap watch"): memory hooks on [physBegin, physEnd], inclusive. */
+    static native boolean addHeapWatch(long shim, long physBegin, long physEnd);
 }

@@ -185,6 +185,23 @@ public final class UnicornEngine implements Engine {
                 String.format("write physical 0x%x+0x%x", physical, source.length));
     }
 
+    /** The uc_context_save blob (CPUX86State up to end_reset_fields) of one engine. */
+    private record Context(long shim, byte[] blob) {
+    }
+
+    @Override
+    public Object saveContext() {
+        return new Context(shim, Shim.context(shim));
+    }
+
+    @Override
+    public void restoreContext(Object context) {
+        if (!(context instanceof Context c) || c.shim != shim) {
+            throw new IllegalArgumentException("not a context saved by this engine");
+        }
+        Shim.restoreContext(shim, c.blob);
+    }
+
     private static final int HF_INHIBIT_IRQ = 1 << 3;
 
     @Override
@@ -272,6 +289,11 @@ public final class UnicornEngine implements Engine {
     }
 
     @Override
+    public void yieldSlice() {
+        Shim.yieldSlice(shim);
+    }
+
+    @Override
     public void setInterruptPending(boolean pending) {
         Shim.setInterruptPending(shim, pending);
     }
@@ -348,6 +370,11 @@ public final class UnicornEngine implements Engine {
     @Override
     public boolean setAddressHook(long linear, boolean on) {
         return Shim.setAddressHook(shim, linear, on, on && translate(linear) >= 0);
+    }
+
+    @Override
+    public boolean addHeapWatch(long physical, long length) {
+        return Shim.addHeapWatch(shim, physical, physical + length - 1);
     }
 
     @Override
