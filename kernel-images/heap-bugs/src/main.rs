@@ -55,6 +55,9 @@ static ALLOCATOR: Dispatch = Dispatch;
 struct Dispatch;
 
 unsafe impl GlobalAlloc for Dispatch {
+    // inline(never): in a release build the broken allocators below would otherwise be inlined into every
+    // caller, and limu (README "Release builds") watches only allocator methods that are functions
+    #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match MODE.load(Ordering::Relaxed) {
             OVERLAP => unsafe { OverlappingAlloc.alloc(layout) },
@@ -115,7 +118,9 @@ impl RacyAlloc {
         // the bug: no lock between the load and the store
         let start = BUMP_NEXT.load(Ordering::Relaxed);
         let mut delay = 0usize;
-        for i in 0..20 {
+        // black_box(20): a loop even in a release build, where a constant count is unrolled into one basic
+        // block that limu never splits between CPUs (the window between the load and the store must span blocks)
+        for i in 0..core::hint::black_box(20) {
             delay = core::hint::black_box(delay + i);
         }
         BUMP_NEXT.store(start + ((layout.size() + 15) & !15) + (delay & 0), Ordering::Relaxed);
@@ -188,9 +193,10 @@ fn correct_use() {
 fn double_free() {
     let layout = Layout::new::<[u64; 4]>();
     unsafe {
-        let p = alloc(layout);
+        // black_box: a release build would drop the allocation and both frees otherwise
+        let p = core::hint::black_box(alloc(layout));
         dealloc(p, layout);
-        dealloc(p, layout);
+        dealloc(core::hint::black_box(p), layout); // the second free (HeapCheckTest looks for this line)
     }
 }
 
@@ -198,7 +204,7 @@ fn double_free() {
 fn invalid_free() {
     let layout = Layout::new::<[u64; 8]>();
     unsafe {
-        let p = alloc(layout);
+        let p = core::hint::black_box(alloc(layout));
         dealloc(p.add(16), Layout::new::<[u64; 4]>());
     }
 }
@@ -206,8 +212,8 @@ fn invalid_free() {
 #[inline(never)]
 fn realloc_wrong_size() {
     unsafe {
-        let p = alloc(Layout::from_size_align(32, 8).unwrap());
-        let q = realloc(p, Layout::from_size_align(64, 8).unwrap(), 128);
+        let p = core::hint::black_box(alloc(Layout::from_size_align(32, 8).unwrap()));
+        let q = core::hint::black_box(realloc(p, Layout::from_size_align(64, 8).unwrap(), 128));
         dealloc(q, Layout::from_size_align(128, 8).unwrap());
     }
 }

@@ -99,6 +99,7 @@ public final class ElfFile {
     private final List<Symbol> symbols;
     private final List<String> warnings;
     private Symbolizer symbolizer;
+    private DwarfLines lines;
 
     private ElfFile(String name, byte[] bytes, int type, long entry, List<Segment> segments, List<Section> sections,
                     List<Symbol> symbols, List<String> warnings) {
@@ -180,6 +181,14 @@ public final class ElfFile {
             symbolizer = new Symbolizer(symbols);
         }
         return symbolizer.lookup(vaddr);
+    }
+
+    /** The DWARF {@code .debug_line} table (empty if the file has none), parsed on first use. */
+    public synchronized DwarfLines lines() {
+        if (lines == null) {
+            lines = DwarfLines.of(this);
+        }
+        return lines;
     }
 
     /** The raw file bytes (not a copy). */

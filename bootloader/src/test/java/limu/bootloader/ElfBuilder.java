@@ -25,6 +25,7 @@ final class ElfBuilder {
     final List<Segment> segments = new ArrayList<>();
     final List<Section> sections = new ArrayList<>();
     final List<Sym> symbols = new ArrayList<>();
+    final List<java.util.Map.Entry<String, byte[]>> unallocated = new ArrayList<>();
 
     ElfBuilder entry(long entry) {
         this.entry = entry;
@@ -53,6 +54,12 @@ final class ElfBuilder {
     /** An allocated PROGBITS section over {@code [addr, addr + size)}, which must lie in a segment's file data. */
     ElfBuilder section(String name, long addr, long size) {
         sections.add(new Section(name, 1, 2, addr, size));
+        return this;
+    }
+
+    /** A non-allocated PROGBITS section holding {@code data} ({@code .debug_line}, say), after the symbol table. */
+    ElfBuilder unallocated(String name, byte[] data) {
+        unallocated.add(java.util.Map.entry(name, data));
         return this;
     }
 
@@ -122,6 +129,11 @@ final class ElfBuilder {
         headers.add(new long[]{name(shstr, ".symtab"), ElfFile.SHT_SYMTAB, 0, 0, symOff, symtab.size(), symIndex + 1,
                 1, 8, 24});
         headers.add(new long[]{name(shstr, ".strtab"), 3, 0, 0, strOff, str.size(), 0, 0, 1, 0});
+        for (java.util.Map.Entry<String, byte[]> u : unallocated) {
+            long off = out.size();
+            out.bytes(u.getValue());
+            headers.add(new long[]{name(shstr, u.getKey()), 1, 0, 0, off, u.getValue().length, 0, 0, 1, 0});
+        }
         int shstrIndex = headers.size();
         long shstrNameOff = name(shstr, ".shstrtab");
         long shstrOff = out.size();

@@ -2,7 +2,10 @@ package limu.emulator;
 
 import limu.bootloader.ElfFile;
 
-/** Addresses to {@code " <crate::function+0x4f>"} from the kernel's symbol table, or "" when unknown. */
+/**
+ * Addresses to {@code " <crate::function+0x4f>"} from the kernel's symbol table, followed by
+ * {@code " (src/main.rs:12)"} where its DWARF line table knows the line; "" when unknown.
+ */
 final class Symbols {
     private final ElfFile kernel;
 
@@ -11,6 +14,7 @@ final class Symbols {
     }
 
     String at(long address) {
-        return kernel.symbolize(address).map(s -> " <" + s + ">").orElse("");
+        return kernel.symbolize(address).map(s -> " <" + s + ">" + kernel.lines().at(address).map(l -> " (" + l + ")")
+                .orElse("")).orElse("");
     }
 }

@@ -71,7 +71,7 @@ class BootTest {
         assertEquals(8, r.exitCode(), r.toString());
         assertTrue(r.stderr().contains("unhandled #PF page fault (vector 14) at 0xffffffff8"), r.toString());
         assertTrue(r.stderr().contains("CR2=0xffff900000000000"), r.toString());
-        assertTrue(Pattern.compile("at 0xffffffff8[0-9a-f]{7} <.+\\+0x[0-9a-f]+>, CR2").matcher(r.stderr()).find(),
+        assertTrue(Pattern.compile("at 0xffffffff8[0-9a-f]{7} <.+\\+0x[0-9a-f]+>( \\(.+:\\d+\\))?, CR2").matcher(r.stderr()).find(),
                 "the RIP is resolved to a symbol of the kernel\n" + r);
         assertTrue(r.stderr().contains("RAX="), r.toString());
         assertTrue(r.stderr().contains("CR3="), r.toString());

@@ -74,6 +74,71 @@ class HeapCheckTest {
         assertTrue(r.stderr().contains(function), r.toString());
     }
 
+    /**
+     * The release build: the shims and talc's methods are inlined, so the GlobalAlloc methods left as functions
+     * are watched (Dispatch::alloc, Talck's alloc and dealloc).
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "double-free,        1, double free,        heap_bugs::double_free",
+        "invalid-free,       1, invalid free,       heap_bugs::invalid_free",
+        "realloc-wrong-size, 1, wrong layout,       heap_bugs::realloc_wrong_size",
+        "overlap,            1, overlapping blocks, heap_bugs::overlap_victim",
+        "outside,            1, block outside usable memory, heap_bugs::outside_user",
+        "race,               2, race: two CPUs in the allocator at once, heap_bugs::race_worker",
+    })
+    void releaseBuildCatchesEachBugThroughTheGlobalAllocMethods(String mode, int cpus, String kind,
+                                                                String function) {
+        Limu.Result r = run("heap-bugs-release.elf", "--cpus=" + cpus, "--cmdline=" + mode);
+        assertEquals(HEAP_VIOLATION, r.exitCode(), r.toString());
+        r.assertNoStackTrace();
+        assertTrue(r.stderr().contains("watching the GlobalAlloc"), r.toString());
+        String first = r.stderr().lines().filter(l -> l.startsWith("limu: heap check:")).findFirst().orElseThrow();
+        assertTrue(first.contains("heap check: " + kind), r.toString());
+        assertTrue(first.contains(" in " + function + "+0x"), "location in the summary line:\n" + r);
+        assertTrue(Pattern.compile("#0 0x[0-9a-f]{16} " + Pattern.quote(function) + "\\+0x[0-9a-f]+ \\(heap-bugs/src/"
+                + "main\\.rs:\\d+\\)").matcher(r.stderr()).find(), "file:line in the backtrace:\n" + r);
+    }
+
+    @Test
+    void releaseBuildWithoutBugRunsClean() {
+        Limu.Result r = run("heap-bugs-release.elf", "--cmdline=ok");
+        assertEquals(GUEST_SUCCESS, r.exitCode(), r.toString());
+        assertTrue(r.stderr().contains("heap: 0 violations"), r.toString());
+    }
+
+    /** The backtrace's file:line comes from .debug_line: the second free's line, as the source and addr2line say. */
+    @Test
+    void doubleFreeBacktraceNamesTheLineOfTheSecondFree() throws Exception {
+        Limu.Result r = run("heap-bugs.elf", "--cmdline=double-free");
+        assertEquals(HEAP_VIOLATION, r.exitCode(), r.toString());
+        java.util.List<String> source = Files.readAllLines(Limu.kernel("heap-bugs.elf").getParent().getParent()
+                .resolve("heap-bugs/src/main.rs"));
+        int marker = 0;
+        for (int i = 0; i < source.size(); i++) {
+            if (source.get(i).contains("// the second free (HeapCheckTest")) {
+                marker = i + 1;
+            }
+        }
+        assertTrue(marker > 0, "the marker comment in heap-bugs/src/main.rs");
+        Matcher frame = Pattern.compile("#\\d+ 0x([0-9a-f]{16}) heap_bugs::double_free\\+0x[0-9a-f]+ "
+                + "\\(heap-bugs/src/main\\.rs:(\\d+)\\)").matcher(r.stderr());
+        assertTrue(frame.find(), "a double_free frame with file:line:\n" + r);
+        assertEquals(marker, Integer.parseInt(frame.group(2)), r.toString());
+        // binutils, where installed: addr2line on the call (the byte before the return address) agrees
+        long call = Long.parseUnsignedLong(frame.group(1), 16) - 1;
+        Process p;
+        try {
+            p = new ProcessBuilder("addr2line", "-e", Limu.kernel("heap-bugs.elf").toString(),
+                    Long.toHexString(call)).redirectErrorStream(true).start();
+        } catch (java.io.IOException noBinutils) {
+            return;
+        }
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        p.waitFor();
+        assertTrue(out.matches(".*heap-bugs/src/main\\.rs:" + marker + "( .*)?"), out);
+    }
+
     @Test
     void sameKernelWithoutBugRunsClean() {
         Limu.Result r = run("heap-bugs.elf", "--cmdline=ok");

@@ -47,6 +47,22 @@ class HeapDeepStrictTest {
         assertTrue(r.stderr().contains("backtrace"), r.toString());
     }
 
+    /** The release build, watched through its GlobalAlloc methods (talc's methods are inlined there). */
+    @ParameterizedTest
+    @CsvSource({
+        "overflow,       deep,   talc metadata corrupt,  heap_bugs::overflow",
+        "use-after-free, strict, use after free,         heap_bugs::use_after_free",
+        "corrupt,        strict, access to heap memory outside any live block, heap_bugs::corrupt_metadata",
+    })
+    void releaseBuildCatchesTheStrayAccessesToo(String mode, String check, String kind, String function) {
+        Limu.Result r = run("heap-bugs-release.elf", "--cmdline=" + mode, "--heap-check=" + check);
+        assertEquals(HEAP_VIOLATION, r.exitCode(), r.toString());
+        r.assertNoStackTrace();
+        String first = r.stderr().lines().filter(l -> l.startsWith("limu: heap check:")).findFirst().orElseThrow();
+        assertTrue(first.contains("heap check: " + kind), r.toString());
+        assertTrue(first.contains(" in " + function + "+0x"), "location in the summary line:\n" + r);
+    }
+
     @Test
     void useAfterFreeNamesTheFreeingCall() {
         Limu.Result r = run("heap-bugs.elf", "--cmdline=use-after-free", "--heap-check=strict");

@@ -27,14 +27,21 @@ class RunOptionsTest {
                 "--screenshot", shot.toString(), "--timeout", "20s")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("out.txt").toFile()).start();
         try {
-            // wait until the kernel spins (its line is flushed at the end only, so wait on time)
-            Thread.sleep(2500);
+            // serial lines reach stdout as they come: once the kernel says it spins, limu is running it
+            Path log = tmp.resolve("out.txt");
+            for (int i = 0; i < 300 && !Files.readString(log).contains("hello: spinning"); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.readString(log).contains("hello: spinning"), Files.readString(log));
             Process kill = new ProcessBuilder("kill", "-USR2", String.valueOf(p.pid())).start();
             assertEquals(0, kill.waitFor());
             Path numbered = tmp.resolve("screen-1.png");
-            for (int i = 0; i < 100 && !Files.exists(numbered); i++) {
+            Path out = tmp.resolve("out.txt");
+            // limu says so once the file is complete
+            for (int i = 0; i < 200 && !Files.readString(out).contains("framebuffer written to " + numbered); i++) {
                 Thread.sleep(100);
             }
+            assertTrue(Files.readString(out).contains("framebuffer written to " + numbered), Files.readString(out));
             assertTrue(Files.size(numbered) > 0, "mid-run screenshot written");
         } finally {
             new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();

@@ -65,6 +65,11 @@ public final class HeapCheckCli {
             err.println("limu: --heap-check: " + String.join(", ", checker.entryPoints().missing())
                     + " inlined (optimised build): watching talc's own Talc::malloc, free, grow_in_place and shrink"
                     + " instead (call sites are the allocator's callers)");
+        } else if (checker.entryPoints().globalAllocLevel()) {
+            err.println("limu: --heap-check: " + String.join(", ", checker.entryPoints().missing())
+                    + " and talc's methods inlined (optimised build): watching the GlobalAlloc alloc/dealloc/realloc"
+                    + " methods left as functions instead (" + checker.entryPoints().describe() + "); frees inlined"
+                    + " without such a call are not seen");
         } else if (!checker.entryPoints().missing().isEmpty()) {
             err.println("limu: warning: --heap-check: " + String.join(", ", checker.entryPoints().missing())
                     + " not in the symbol table (inlined into the callers in an optimised build): those calls are"

@@ -16,7 +16,10 @@ import limu.bootloader.ElfFile;
  * {@code Talc::claim}/{@code extend}/{@code truncate}, which tell the heap's spans.
  *
  * <p>A release build may inline some shims into their callers (they are in the kernel's own crate):
- * then only the ones left as functions can be watched, and {@link #missing()} names the others.
+ * then talc's own methods are watched if they are functions ({@link #talcLevel()}), else the
+ * {@code <X as core::alloc::global::GlobalAlloc>::alloc/dealloc/realloc/alloc_zeroed} methods left as
+ * functions ({@link #globalAllocLevel()}: talc's {@code Talck} and the kernel's own allocators), else
+ * only the shims left; {@link #missing()} names the inlined shims.
  */
 public final class AllocatorEntryPoints {
     /** What an entry point does. */
@@ -25,7 +28,14 @@ public final class AllocatorEntryPoints {
         CLAIM("Talc::claim"), EXTEND("Talc::extend"), TRUNCATE("Talc::truncate"),
         /** talc's own methods, watched instead of the shims when the shims are inlined (release builds). */
         TALC_MALLOC("Talc::malloc"), TALC_FREE("Talc::free"), TALC_GROW("Talc::grow_in_place"),
-        TALC_SHRINK("Talc::shrink");
+        TALC_SHRINK("Talc::shrink"),
+        /**
+         * {@code GlobalAlloc} methods, watched when the shims and talc's methods are inlined: {@code (&self,
+         * Layout)}, {@code (&self, ptr, Layout)}, {@code (&self, ptr, Layout, new_size)} with the Layout as
+         * (align, size) in two registers, and {@code &self} left out when LLVM dropped the unused argument.
+         */
+        GA_ALLOC("GlobalAlloc::alloc"), GA_DEALLOC("GlobalAlloc::dealloc"), GA_REALLOC("GlobalAlloc::realloc"),
+        GA_ALLOC_ZEROED("GlobalAlloc::alloc_zeroed");
 
         final String label;
 
@@ -38,7 +48,13 @@ public final class AllocatorEntryPoints {
     private static final Pattern TALC = Pattern.compile("^<?talc::talc::Talc<.*>>?::(claim|extend|truncate)$");
     private static final Pattern TALC_CORE = Pattern.compile("^<?talc::talc::Talc<.*>>?::(malloc|free|grow_in_place|shrink)$");
 
+    private static final Pattern GLOBAL_ALLOC = Pattern.compile(
+            "^<.+ as core::alloc::global::GlobalAlloc>::(alloc|dealloc|realloc|alloc_zeroed)$");
+
     private final Map<Long, Kind> talcCore = new LinkedHashMap<>();
+    /** Every GlobalAlloc impl's methods (a dispatching allocator and the one it calls may both be functions). */
+    private final Map<Long, Kind> globalAlloc = new LinkedHashMap<>();
+    private final Map<Long, String> globalAllocNames = new LinkedHashMap<>();
 
     private final Map<Long, Kind> byAddress = new LinkedHashMap<>();
     private final Map<Kind, String> names = new LinkedHashMap<>();
@@ -54,6 +70,13 @@ public final class AllocatorEntryPoints {
             }
             String name = s.demangledName();
             Matcher m = SHIM.matcher(name);
+            Matcher g = GLOBAL_ALLOC.matcher(name);
+            if (g.find()) {
+                Kind k = Kind.valueOf("GA_" + g.group(1).toUpperCase(java.util.Locale.ROOT));
+                e.globalAlloc.put(s.value(), k);
+                e.globalAllocNames.put(s.value(), name);
+                continue;
+            }
             Kind kind = null;
             if (m.find()) {
                 kind = Kind.valueOf(m.group(1).toUpperCase(java.util.Locale.ROOT));
@@ -100,12 +123,25 @@ public final class AllocatorEntryPoints {
         return !missing().isEmpty() && talcCore.size() == 4;
     }
 
-    /** What the checker hooks: the shims and talc's span methods, or talc's methods in {@link #talcLevel()}. */
+    /**
+     * True when some shims are inlined, talc's methods are too, but {@code GlobalAlloc::alloc} and {@code dealloc}
+     * methods are functions: then those are watched (see {@link #watched()}). Frees are seen as long as every
+     * inlined {@code dealloc} ends in a {@code GlobalAlloc::dealloc} function (talc's {@code Talck}'s, say).
+     */
+    public boolean globalAllocLevel() {
+        return !missing().isEmpty() && !talcLevel() && globalAlloc.containsValue(Kind.GA_ALLOC)
+                && globalAlloc.containsValue(Kind.GA_DEALLOC);
+    }
+
+    /**
+     * What the checker hooks: the shims and talc's span methods, or talc's methods in {@link #talcLevel()}, or the
+     * GlobalAlloc methods in {@link #globalAllocLevel()}.
+     */
     public Map<Long, Kind> watched() {
-        if (!talcLevel()) {
+        if (!talcLevel() && !globalAllocLevel()) {
             return byAddress;
         }
-        Map<Long, Kind> m = new LinkedHashMap<>(talcCore);
+        Map<Long, Kind> m = new LinkedHashMap<>(talcLevel() ? talcCore : globalAlloc);
         byAddress.forEach((a, k) -> {
             if (k == Kind.CLAIM || k == Kind.EXTEND || k == Kind.TRUNCATE) {
                 m.put(a, k);
@@ -128,7 +164,7 @@ public final class AllocatorEntryPoints {
     public String describe() {
         StringBuilder b = new StringBuilder();
         watched().forEach((a, k) -> b.append(b.length() == 0 ? "" : ", ").append(String.format("%s at 0x%x",
-                names.get(k), a)));
+                globalAllocNames.getOrDefault(a, names.get(k)), a)));
         return b.toString();
     }
 }

@@ -131,7 +131,7 @@ public final class HeapChecker {
         this.kernel = plan.kernel();
         this.log = log;
         this.entries = AllocatorEntryPoints.find(kernel);
-        this.tracksLifetimes = entries.missing().isEmpty() || entries.talcLevel();
+        this.tracksLifetimes = entries.missing().isEmpty() || entries.talcLevel() || entries.globalAllocLevel();
         this.watched = entries.watched();
         this.walker = new TalcWalker(memory, plan.hhdmOffset(), plan.kernel());
         long lo = -1, hi = 0;   // unsigned
@@ -231,6 +231,24 @@ public final class HeapChecker {
                 args = new long[] {args[1], args[3], args[2], 0, 0};
             }
             case TALC_GROW, TALC_SHRINK -> args = new long[] {args[1], args[3], args[2], args[4], 0};
+            case GA_ALLOC, GA_ALLOC_ZEROED, GA_DEALLOC, GA_REALLOC -> {
+                // a GlobalAlloc impl called from another one (a dispatcher, a default realloc): the outer call counts
+                if (stack.stream().anyMatch(f -> f.kind.ordinal() <= Kind.ALLOC_ZEROED.ordinal())) {
+                    return false;
+                }
+                boolean alloc = kind == Kind.GA_ALLOC || kind == Kind.GA_ALLOC_ZEROED;
+                // &self is a pointer to a static in the kernel image, unless LLVM dropped it (a unit struct's):
+                // then the first argument is the align (alloc) or the pointer, followed by the align
+                boolean self = inImage(args[0]) && (alloc || Long.bitCount(args[1]) != 1);
+                long[] a = self ? Arrays.copyOfRange(args, 1, 5) : args;
+                kind = switch (kind) {
+                    case GA_ALLOC -> Kind.ALLOC;
+                    case GA_ALLOC_ZEROED -> Kind.ALLOC_ZEROED;
+                    case GA_DEALLOC -> Kind.DEALLOC;
+                    default -> Kind.REALLOC;
+                };
+                args = alloc ? new long[] {a[1], a[0], 0, 0, 0} : new long[] {a[0], a[2], a[1], a[3], 0};
+            }
             default -> {
             }
         }
@@ -503,7 +521,10 @@ public final class HeapChecker {
         }
         b.append("  backtrace (stack scan for return addresses into the kernel's code; no frame pointers):\n");
         for (int i = 0; i < frames.length; i++) {
-            b.append(String.format("    #%d 0x%016x %s%n", i, frames[i], kernel.symbolize(frames[i]).orElse("?")));
+            // a return address's call is the byte before it; an access's frame 0 is the instruction itself
+            long at = kind == null && i == 0 ? frames[i] : frames[i] - 1;
+            b.append(String.format("    #%d 0x%016x %s%s%n", i, frames[i], kernel.symbolize(frames[i]).orElse("?"),
+                    kernel.lines().at(at).map(l -> " (" + l + ")").orElse("")));
         }
         Report r = new Report(v, cpu, call, summary, b.toString());
         violations.add(r);
@@ -586,6 +607,10 @@ public final class HeapChecker {
             callee = functionStart(w);
         }
         return Arrays.copyOf(out, n);
+    }
+
+    private boolean inImage(long a) {
+        return Long.compareUnsigned(a, kernelStart) >= 0 && Long.compareUnsigned(a, kernelEnd) < 0;
     }
 
     private boolean inText(long a) {
