@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `cargo test` of this kernel crate with Debian's toolchain (see
-# /work/shared/TOOLCHAIN.md, kernel-images/build.sh): each test binary is
+# `cargo test` of this kernel crate with Debian's toolchain (as
+# kernel-images/build.sh uses it): each test binary is
 # handed to limu by the runner in .cargo/config.toml. Extra arguments go to
 # cargo, e.g. `./test.sh --features fail-one` (one test fails: cargo test fails).
 set -euo pipefail

@@ -140,14 +140,14 @@ class DwarfLinesTest {
 
     /** .debug_line_str of {@link #version5}. */
     static byte[] lineStr() {
-        return new Bytes().u8(0).str("/work/kernel").str("src").str("main.rs").str("build.rs").toByteArray();
+        return new Bytes().u8(0).str("/opt/kernels").str("src").str("main.rs").str("build.rs").toByteArray();
     }
 
     /** DWARF 5: entry formats with line_strp, udata, data4 and data16 (MD5); 0-based file numbers. */
     static byte[] version5() {
         Bytes h = commonFields();
         h.u8(1).uleb(1).uleb(0x1f);                               // directories: path as line_strp
-        h.uleb(2).u32(1).u32(14);                                 // "/work/kernel", "src"
+        h.uleb(2).u32(1).u32(14);                                 // "/opt/kernels", "src"
         h.u8(4).uleb(1).uleb(0x1f).uleb(2).uleb(0x0f).uleb(3).uleb(0x06).uleb(5).uleb(0x1e);
         h.uleb(2);
         h.u32(18).uleb(1).u32(0).bytes(new byte[16]);             // main.rs in src
