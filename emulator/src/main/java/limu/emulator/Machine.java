@@ -561,9 +561,10 @@ public final class Machine implements AutoCloseable {
         }
 
         /**
-         * Stops the machine for the exit port or a power event (the rest of the block's
-         * port writes are then dropped). A write to the 8259s (an EOI or unmask) may
-         * make an interrupt deliverable: the CPU looks at the next block where IF allows.
+         * Stops the machine for the snapshot marker, the exit port or a power event (the
+         * rest of the block's port writes are then dropped). An 8259 write that makes an
+         * interrupt deliverable needs nothing here: the 8259's output reaches LINT0, and the
+         * local APIC reports it through {@link Ipis#interruptPending}.
          */
         @Override
         public boolean portOut(int port, int size, int value) {
@@ -573,9 +574,6 @@ public final class Machine implements AutoCloseable {
                 return true;
             }
             bus.write(port, size, value);
-            if ((port & ~0x81) == 0x20) {
-                cpus.get(cpu).engine.setInterruptPending(true);
-            }
             return debugExit.requestedStatus().isPresent() || powerEvent != null;
         }
 

@@ -51,13 +51,8 @@ class GdbTest {
 
     private static Running limu(String kernel, String... extra) throws Exception {
         int port = freePort();
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dlimu.home=" + Limu.HOME,
-                "-cp", Limu.HOME.resolve("emulator/target/limu-emulator.jar") + ":"
-                        + Limu.HOME.resolve("emulator/target/lib") + "/*",
-                "limu.emulator.cli.Main", "run", Limu.kernel(kernel).toString(), "--gdb=" + port,
-                "--timeout", "60s"));
+        List<String> cmd = Limu.command("", "run", Limu.kernel(kernel).toString(), "--gdb=" + port,
+                "--timeout", "60s");
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(Limu.HOME.toFile());
         pb.environment().remove("LIMU_UNICORN_LIB");

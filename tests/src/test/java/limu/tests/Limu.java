@@ -56,15 +56,21 @@ final class Limu {
 
     /** As {@link #run}, with {@code extra} (jars, ':'-separated) on the classpath, as LIMU_CLASSPATH does. */
     static Result runWithClasspath(String extra, Map<String, String> env, String... args) {
+        return exec(command(extra, args), env);
+    }
+
+    /** The java command line of the packaged limu with {@code args}, as ./limu runs it. */
+    static List<String> command(String extraClasspath, String... args) {
         Path jar = HOME.resolve("emulator/target/limu-emulator.jar");
         assertTrue(Files.isRegularFile(jar), jar + " missing: the emulator module is packaged before these tests");
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dlimu.home=" + HOME,
-                "-cp", jar + ":" + HOME.resolve("emulator/target/lib") + "/*" + (extra.isEmpty() ? "" : ":" + extra),
+                "-cp", jar + ":" + HOME.resolve("emulator/target/lib") + "/*"
+                        + (extraClasspath.isEmpty() ? "" : ":" + extraClasspath),
                 "limu.emulator.cli.Main"));
         cmd.addAll(List.of(args));
-        return exec(cmd, env);
+        return cmd;
     }
 
     static Result exec(List<String> cmd, Map<String, String> env) {

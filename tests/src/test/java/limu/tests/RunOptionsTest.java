@@ -20,11 +20,8 @@ class RunOptionsTest {
     @Test
     void sigusr2WritesANumberedScreenshotWhileTheKernelRuns() throws Exception {
         Path shot = tmp.resolve("screen.png");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dlimu.home=" + Limu.HOME, "-cp", Limu.HOME.resolve("emulator/target/limu-emulator.jar") + ":"
-                        + Limu.HOME.resolve("emulator/target/lib") + "/*",
-                "limu.emulator.cli.Main", "run", Limu.kernel("hello.elf").toString(), "--cmdline", "spin",
-                "--screenshot", shot.toString(), "--timeout", "20s")
+        Process p = new ProcessBuilder(Limu.command("", "run", Limu.kernel("hello.elf").toString(), "--cmdline",
+                "spin", "--screenshot", shot.toString(), "--timeout", "20s"))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("out.txt").toFile()).start();
         try {
             // serial lines reach stdout as they come: once the kernel says it spins, limu is running it
