@@ -995,6 +995,45 @@ public final class LocalApic implements Device, Snapshottable<LocalApic.State> {
         lvt[L_LINT1] = DeliveryMode.NMI.code() << LVT_DELIVERY_MODE_SHIFT;
     }
 
+    /**
+     * The state firmware leaves before Limine base revision 5 (which prescribes
+     * {@link #initialiseLikeLimine}): real firmware software-enables the APIC. Observed
+     * under OVMF: SVR 0x10F, LINT0 ExtINT, LINT1 NMI, the timer masked. Kernels rely on
+     * it: the x2apic crate unmasks its timer before it sets SVR bit 8, which a
+     * software-disabled APIC ignores (SDM §11.4.7.2).
+     */
+    public void initialiseLikeFirmware() {
+        mmioWrite(SVR, 4, SVR_ENABLE | 0x0F);
+        mmioWrite(LVT_LINT0, 4, DeliveryMode.EXTINT.code() << LVT_DELIVERY_MODE_SHIFT);
+        mmioWrite(LVT_LINT1, 4, DeliveryMode.NMI.code() << LVT_DELIVERY_MODE_SHIFT);
+        mmioWrite(LVT_TIMER, 4, LVT_MASKED);
+    }
+
+    /**
+     * The registers a person debugging interrupts looks at first, several lines, as the
+     * guest reads them (through the x2APIC MSRs in x2APIC mode, the window otherwise).
+     */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("local APIC: id %d, %s, %s, IA32_APIC_BASE %#x%n", apicId(),
+                x2apicMode() ? "x2APIC" : xapicMode() ? "xAPIC" : "disabled",
+                softwareEnabled() ? "software-enabled" : "software-disabled", apicBase()));
+        b.append(String.format("  SVR %#x TPR %#x PPR %#x ESR %#x%n", guestRead(SVR), guestRead(TPR),
+                processorPriority(), guestRead(ESR)));
+        b.append(String.format("  LVT timer %#x LINT0 %#x LINT1 %#x error %#x%n", guestRead(LVT_TIMER),
+                guestRead(LVT_LINT0), guestRead(LVT_LINT1), guestRead(LVT_ERROR)));
+        b.append(String.format("  timer initial %d current %d divide %#x%n", guestRead(TIMER_INITIAL_COUNT) & 0xFFFF_FFFFL,
+                guestRead(TIMER_CURRENT_COUNT) & 0xFFFF_FFFFL, guestRead(TIMER_DIVIDE)));
+        b.append("  IRR ").append(java.util.stream.IntStream.range(16, 256).filter(this::irrSet).boxed().toList())
+                .append(" ISR ").append(java.util.stream.IntStream.range(16, 256).filter(this::isrSet).boxed().toList())
+                .append('\n');
+        return b.toString();
+    }
+
+    private int guestRead(int offset) {
+        return x2apicMode() ? (int) readMsr(X2APIC_MSR_BASE + (offset >> 4)).orElse(0) : (int) mmioRead(offset, 4);
+    }
+
     // ---- snapshots ----
 
     @Override

@@ -471,4 +471,35 @@ class LocalApicTest {
         assertEquals(70, read(b, LocalApic.TIMER_CURRENT_COUNT));
         assertEquals(100, otherTimers.nextDeadline());
     }
+
+    @Test
+    void firmwareStateEnablesTheApicWithExtIntOnLint0AndNmiOnLint1() {
+        LocalApic a = apic(0, false);
+        a.initialiseLikeFirmware();
+        assertEquals(0x10F, read(a, LocalApic.SVR));
+        assertTrue(a.softwareEnabled());
+        assertEquals(0x700, read(a, LocalApic.LVT_LINT0));
+        assertEquals(0x400, read(a, LocalApic.LVT_LINT1));
+        assertEquals(0x10000, read(a, LocalApic.LVT_TIMER));
+    }
+
+    @Test
+    void describeShowsWhatTheGuestReadsInEitherMode() {
+        LocalApic a = apic(1, true);
+        a.initialiseLikeFirmware();
+        write(a, LocalApic.TIMER_INITIAL_COUNT, 1234);
+        fixed(a, 0x40);
+        String xapic = a.describe();
+        assertTrue(xapic.startsWith("local APIC: id 1, xAPIC, software-enabled, IA32_APIC_BASE 0xfee00800"), xapic);
+        assertTrue(xapic.contains("SVR 0x10f TPR 0x0 PPR 0x0 ESR 0x0"), xapic);
+        assertTrue(xapic.contains("LVT timer 0x10000 LINT0 0x700 LINT1 0x400 error 0x10000"), xapic);
+        assertTrue(xapic.contains("timer initial 1234 current 1234 divide 0x0"), xapic);
+        assertTrue(xapic.contains("IRR [64] ISR []"), xapic);
+        a.writeMsr(LocalApic.IA32_APIC_BASE, a.apicBase() | LocalApic.BASE_EXTD);
+        a.acknowledge(0x40);
+        String x2apic = a.describe();
+        assertTrue(x2apic.startsWith("local APIC: id 1, x2APIC, software-enabled"), x2apic);
+        assertTrue(x2apic.contains("IRR [] ISR [64]"), x2apic);
+        assertTrue(x2apic.contains("PPR 0x40"), x2apic);
+    }
 }

@@ -5,28 +5,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import limu.bootloader.BootException;
-import limu.devices.Device;
-import limu.devices.PortBus;
-import limu.devices.PortRange;
 import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
 import limu.emulator.StopReason;
-import limu.emulator.VirtualClock;
-import limu.emulator.bench.BareEngine;
-import limu.emulator.cpu.CpuCore;
-import limu.emulator.cpu.CpuModel;
-import limu.emulator.cpu.ApicMsrs;
-import limu.emulator.unicorn.CpuHooks;
-import limu.emulator.unicorn.DescriptorTable;
-import limu.emulator.unicorn.Register;
-import limu.emulator.unicorn.RunExit;
-import limu.emulator.unicorn.Slice;
-import limu.emulator.unicorn.UnicornEngine;
+import limu.emulator.bench.EngineBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,7 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + " runs a tenth of them (default: ${DEFAULT-VALUE})")
     long iterations;
 
-    @Option(names = "--snapshot-only", description = "only the snapshot suite figure (issue 8)")
+    @Option(names = "--snapshot-only", description = "only the snapshot suite figure")
     boolean snapshotOnly;
 
     @Override
@@ -83,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Issue 8, part 5: the suite kernel's 20 tests run as 20 full boots, then as one boot to the
+     * Snapshots: the suite kernel's 20 tests run as 20 full boots, then as one boot to the
      * snapshot marker and 20 restores (the boot counted in); prints both and the ratio.
      */
     private void snapshotSuite() throws Exception {
@@ -227,177 +213,28 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Reference: the same engine with no machine around it, `dec ecx; jnz` 100 M times. */
     private void bareLoop() {
-        long loops = 100_000_000L;
-        byte[] code = {(byte) 0xb9, 0, (byte) 0xe1, (byte) 0xf5, 0x05,  // mov ecx, 100000000
-            (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xfc, (byte) 0xf4};  // dec ecx; jnz; hlt
-        double[] t = new double[runs];
-        try (BareEngine bare = new BareEngine(new NoDevices(), false)) {
-            for (int i = 0; i < runs; i++) {
-                UnicornEngine e = bare.load(code);
-                long t0 = System.nanoTime();
-                runToHlt(e);
-                t[i] = ms(System.nanoTime() - t0);
-            }
-        }
-        double med = median(t);
+        int loops = 100_000_000;
+        double med = new EngineBench(runs).bareLoop(loops);
         System.out.printf("reference: bare Unicorn engine, `dec ecx; jnz` x %,d: median %.1f ms -> %,.0f million"
-                + " instructions/s%n%n", loops, med, (2 * loops + 2) / med / 1000.0);
+                + " instructions/s%n%n", loops, med, (2L * loops + 2) / med / 1000.0);
     }
 
     /** A guest loop of OUTs to a Java device, against the same loop of OUTs that the shim alone handles. */
     private void portWrites() {
-        int count = 2_000_000;
-        // mov ecx, count; mov dx, 0x80; loop: out dx, al; dec ecx; jnz loop; hlt
-        byte[] code = {(byte) 0xb9, (byte) count, (byte) (count >> 8), (byte) (count >> 16), (byte) (count >> 24),
-            0x66, (byte) 0xba, (byte) 0x80, 0x00, (byte) 0xee, (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xfb,
-            (byte) 0xf4};
-        byte[] noOut = code.clone();
-        noOut[9] = (byte) 0x90;                                      // the same loop with a nop instead of out
-        CountingDevice device = new CountingDevice();
-        PortBus bus = new PortBus();
-        bus.attach(device);
-        CpuHooks toBus = new CpuHooks() {
-            @Override
-            public int portIn(int port, int size) {
-                return bus.read(port, size);
-            }
-
-            @Override
-            public boolean portOut(int port, int size, int value) {
-                bus.write(port, size, value);
-                return false;
-            }
-        };
-        double withOut;
-        double withNop;
-        try (BareEngine bare = new BareEngine(toBus, false)) {
-            withOut = bestOf(bare, code);
-        }
-        try (BareEngine bare = new BareEngine(toBus, false)) {
-            withNop = bestOf(bare, noOut);
-        }
+        EngineBench.Comparison c = new EngineBench(runs).portWrites(2_000_000);
         System.out.printf("guest OUT reaching a Java device through the JNI shim (%,d writes, device saw %,d):%n",
-                count, device.writes);
+                c.count(), c.seen());
         System.out.printf("  loop with OUT %.1f ms, same loop with NOP %.1f ms -> %.1f ns per port write%n",
-                withOut, withNop, (withOut - withNop) * 1e6 / count);
+                c.withMs(), c.withoutMs(), c.nanosEach());
     }
 
-    /**
-     * A guest loop of int3 whose handler is a bare iretq, against the same loop
-     * with two NOPs: Unicorn's interrupt hook, the JNI upcall, limu's IDT
-     * delivery (gate, GDT, frame through the guest page tables) and the iretq.
-     */
+    /** An int3 delivered through the guest's IDT and back with iretq, against the same loop with NOPs. */
     private void exceptionDelivery() {
-        int count = 100_000;
-        byte[] code = new byte[0x400];
-        byte[] loop = {(byte) 0xb9, (byte) count, (byte) (count >> 8), (byte) (count >> 16), (byte) (count >> 24),
-            (byte) 0xcc, (byte) 0x90, (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xfa, (byte) 0xf4};
-        System.arraycopy(loop, 0, code, 0, loop.length);      // mov ecx, n; l: int3; nop; dec ecx; jnz l; hlt
-        code[0x100] = 0x48;                                   // handler: iretq
-        code[0x101] = (byte) 0xcf;
-        putLong(code, 0x208, 0x00209a0000000000L);            // GDT[1]: 64-bit code
-        long handler = BareEngine.CODE + 0x100;
-        putLong(code, 0x300 + 3 * 16, (handler & 0xffff) | (0x08L << 16) | (0x8eL << 40)
-                | (((handler >>> 16) & 0xffff) << 48));
-        putLong(code, 0x300 + 3 * 16 + 8, handler >>> 32);
-        byte[] nops = code.clone();
-        nops[5] = (byte) 0x90;
-        double withInt3;
-        double withNop;
-        long delivered;
-        CpuCore core = new CpuCore(0, new NoDevices(), new CpuModel(1, VirtualClock.TSC_HZ), new VirtualClock(),
-                ApicMsrs.NONE, e -> "");
-        try (BareEngine bare = new BareEngine(core, false)) {
-            withInt3 = bestOfWithIdt(bare, core, code);
-            delivered = core.delivery().delivered();
-        }
-        try (BareEngine bare = new BareEngine(core, false)) {
-            withNop = bestOfWithIdt(bare, core, nops);
-        }
+        EngineBench.Comparison c = new EngineBench(runs).exceptionDelivery(100_000);
         System.out.printf("%nexception delivered through the guest IDT and back with iretq (%,d int3, %,d delivered in the last run):%n",
-                count, delivered);
+                c.count(), c.seen());
         System.out.printf("  loop with INT3 %.1f ms, same loop with NOP %.1f ms -> %.2f us per exception%n",
-                withInt3, withNop, (withInt3 - withNop) * 1e3 / count);
-    }
-
-    private double bestOfWithIdt(BareEngine bare, CpuCore core, byte[] code) {
-        double[] t = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            UnicornEngine e = bare.load(code);
-            core.attach(e);
-            e.writeGdtr(new DescriptorTable(BareEngine.CODE + 0x200, 15));
-            e.writeIdtr(new DescriptorTable(BareEngine.CODE + 0x300, 4 * 16 - 1));
-            e.write(Register.CS, 0x08);
-            long t0 = System.nanoTime();
-            runToHlt(e);
-            t[i] = ms(System.nanoTime() - t0);
-        }
-        return median(t);
-    }
-
-    private static void putLong(byte[] b, int offset, long v) {
-        for (int i = 0; i < 8; i++) {
-            b[offset + i] = (byte) (v >>> (8 * i));
-        }
-    }
-
-    private double bestOf(BareEngine bare, byte[] code) {
-        double[] t = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            UnicornEngine e = bare.load(code);
-            long t0 = System.nanoTime();
-            runToHlt(e);
-            t[i] = ms(System.nanoTime() - t0);
-        }
-        return median(t);
-    }
-
-    private static void runToHlt(UnicornEngine e) {
-        Slice s;
-        do {
-            s = e.run(Long.MAX_VALUE);
-        } while (s.exit() == RunExit.BUDGET);
-    }
-
-    private static final class NoDevices implements CpuHooks {
-        @Override
-        public int portIn(int port, int size) {
-            return 0xff;
-        }
-
-        @Override
-        public boolean portOut(int port, int size, int value) {
-            return false;
-        }
-    }
-
-    private static final class CountingDevice implements Device {
-        long writes;
-
-        @Override
-        public String name() {
-            return "counter";
-        }
-
-        @Override
-        public List<PortRange> ports() {
-            return List.of(new PortRange(0x80, 1));
-        }
-
-        @Override
-        public int portRead(int port, int size) {
-            return 0;
-        }
-
-        @Override
-        public void portWrite(int port, int size, int value) {
-            writes++;
-        }
-
-        @Override
-        public void reset() {
-            writes = 0;
-        }
+                c.withMs(), c.withoutMs(), c.nanosEach() / 1e3);
     }
 
     private static double ms(long nanos) {
@@ -405,9 +242,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        return EngineBench.median(v);
     }
 
     private static double min(double[] v) {

@@ -6,11 +6,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 import limu.emulator.Machine;
 import limu.emulator.StopReason;
+import limu.emulator.heap.HeapCheck;
 import limu.emulator.heap.HeapChecker;
 import limu.emulator.heap.HeapOptions;
 import picocli.CommandLine.Option;
 
-/** The {@code --heap-check} options of {@code limu run} (issue 6; the checker is limu.emulator.heap). */
+/** The {@code --heap-check} options of {@code limu run} (the checker is limu.emulator.heap). */
 public final class HeapCheckCli {
     @Option(names = "--heap-check", arity = "0..1", fallbackValue = "on", paramLabel = "MODE",
             description = "watch the kernel's global allocator (its __rust_alloc/__rust_dealloc/__rust_realloc/"
@@ -53,7 +54,7 @@ public final class HeapCheckCli {
         if (pictureFile != null && !pictureFile.toString().matches("(?i).*\\.(png|svg)")) {
             throw new IllegalArgumentException("--heap-picture: the file name must end in .png or .svg");
         }
-        checker = machine.enableHeapCheck(new HeapOptions(m, keepGoing, Optional.ofNullable(reportFile),
+        checker = HeapCheck.attach(machine, new HeapOptions(m, keepGoing, Optional.ofNullable(reportFile),
                 Optional.ofNullable(pictureFile)), text -> {
             err.println("limu: " + text.stripTrailing());
             err.flush();

@@ -1,0 +1,46 @@
+package limu.emulator;
+
+import java.util.Optional;
+
+/**
+ * A tool that watches the guest run (the heap checker, {@code limu.emulator.heap}), attached
+ * with {@link Machine#attach}. The CPUs report the addresses it hooks and the accesses it
+ * watches; after each slice the run loop asks whether it wants the run stopped. Every call
+ * comes on the run-loop thread.
+ */
+public interface ExecutionObserver {
+    /** No tool: nothing is hooked, the run never stops for it, snapshots are allowed. */
+    ExecutionObserver NONE = new ExecutionObserver() {
+        @Override
+        public boolean addressHit(int cpu, long linear) {
+            return false;
+        }
+
+        @Override
+        public boolean heapAccess(int cpu, long physical, int size, boolean write, long rip) {
+            return false;
+        }
+
+        @Override
+        public Optional<StopReason> stopReason() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<String> snapshotRefusal() {
+            return Optional.empty();
+        }
+    };
+
+    /** An address hook fired on CPU {@code cpu} (RIP at {@code linear}); true ends the slice. */
+    boolean addressHit(int cpu, long linear);
+
+    /** A watched memory access by CPU {@code cpu}; true ends the slice. */
+    boolean heapAccess(int cpu, long physical, int size, boolean write, long rip);
+
+    /** Asked after every slice: why the run must stop now, if it must. */
+    Optional<StopReason> stopReason();
+
+    /** Why the machine cannot be snapshotted while this tool is attached, if it cannot. */
+    Optional<String> snapshotRefusal();
+}

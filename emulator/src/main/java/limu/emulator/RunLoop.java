@@ -1,0 +1,348 @@
+package limu.emulator;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import limu.devices.DeviceTimer;
+import limu.devices.LocalApic;
+import limu.emulator.cpu.CpuModel;
+import limu.emulator.unicorn.Register;
+import limu.emulator.unicorn.Slice;
+
+/**
+ * The run loop: all CPUs take turns on one thread, each for a slice of blocks, in CPU order,
+ * so the same kernel gives the same interleaving and the same output. Between slices: due
+ * timers fire, halted CPUs an interrupt can reach wake up, parked and SIPI-started APs start,
+ * and the next CPU gets its highest-priority interrupt delivered through its IDT.
+ */
+final class RunLoop {
+    /** Blocks per slice: short enough to notice a timeout or a stop request within milliseconds. */
+    static final long SLICE_BLOCKS = 200_000;
+    /** Blocks per slice while several CPUs run: fine interleaving for spinlocks and shared counters. */
+    static final long SMP_SLICE_BLOCKS = 5_000;
+    /** Blocks per slice while an interrupt waits for RFLAGS.IF: soon after an STI it is taken. */
+    static final long MASKED_INTERRUPT_RETRY_BLOCKS = 1_000;
+    /**
+     * Halted with interrupts enabled, limu skips to timer deadlines; this many in a row that
+     * wake no CPU (a periodic timer whose interrupt is masked) means nothing ever will, and
+     * the run ends as halted.
+     */
+    static final int MAX_IDLE_SKIPS = 10_000;
+
+    /** The loop's counters, kept across runs (a restored run slices as the original). */
+    record Progress(long blocks, long instructions, int idleSkips, int turn) {
+    }
+
+    private final Optional<Duration> timeout;
+    private final VirtualClock clock;
+    private final Symbols symbols;
+    private final GuestMemory memory;
+    private final Cpus cpus;
+    private final List<ParkedAp> parked;
+    private final Board board;
+    private ExecutionObserver observer = ExecutionObserver.NONE;
+    private volatile boolean debugStopRequested;
+    /** {@link Machine#runToMarker()} is running. */
+    private boolean stopAtMarker;
+    private long blocks;
+    private long instructions;
+    /** Timer deadlines skipped to in a row without waking any CPU. */
+    private int idleSkips;
+    /** The CPU whose next turn it is. */
+    private int resumeTurn;
+
+    RunLoop(Optional<Duration> timeout, VirtualClock clock, Symbols symbols, GuestMemory memory, Cpus cpus,
+            List<ParkedAp> parked, Board board) {
+        this.timeout = timeout;
+        this.clock = clock;
+        this.symbols = symbols;
+        this.memory = memory;
+        this.cpus = cpus;
+        this.parked = List.copyOf(parked);
+        this.board = board;
+    }
+
+    /**
+     * Runs until the guest exits, halts, crashes, or the timeout passes. The debugger gets the
+     * machine whenever a breakpoint, watchpoint, single step or {@link #requestDebugStop()} stops
+     * a CPU; the time it holds the machine does not count against the timeout.
+     */
+    StopReason run(Debugger debugger) {
+        long deadline = timeout.map(t -> System.nanoTime() + t.toNanos()).orElse(Long.MAX_VALUE);
+        int turn = resumeTurn;
+        Debugger.Stop stop = debugger.stopAtEntry() ? Debugger.Stop.simple(Debugger.Stop.Kind.ENTRY, 0) : null;
+        Vcpu stepping = null;   // the CPU the debugger steps by one instruction; the others wait
+        try {
+            while (true) {
+                if (debugStopRequested) {
+                    stop = debugStop(turn);
+                }
+                if (stop != null) {
+                    long t0 = System.nanoTime();
+                    Debugger.Resume resume = debugger.stopped(stop);
+                    deadline = deadline == Long.MAX_VALUE ? deadline : deadline + System.nanoTime() - t0;
+                    stop = null;
+                    if (resume.kill()) {
+                        return new StopReason.Interrupted();
+                    }
+                    stepping = steppable(resume);
+                }
+                startParkedCpus();
+                board.timers().runDue(cpus.nanos());
+                if (wakeInterruptedCpus()) {
+                    idleSkips = 0;
+                }
+                Vcpu cpu = stepping != null ? stepping : nextRunnable(turn);
+                if (cpu == null) {
+                    if (System.nanoTime() - deadline > 0) {
+                        return timeout(cpus.get(0));
+                    }
+                    if (waitForNextTimer()) {
+                        continue;
+                    }
+                    return new StopReason.Halted(cpus.all().stream().anyMatch(c -> c.state == Vcpu.State.HALTED
+                            && c.interruptsEnabled()));
+                }
+                turn = cpu.index + 1;
+                resumeTurn = turn;
+                if (System.nanoTime() - deadline > 0) {
+                    return timeout(cpu);
+                }
+                // a debugger's single step runs exactly the next instruction, no interrupt first (QEMU's NOIRQ)
+                long budget = stepping != null ? 1 : injectInterrupt(cpu);
+                if (cpu.core.shutdown() != null) {
+                    return CrashReport.tripleFault(cpu.core.shutdown(), symbols);
+                }
+                Slice slice = runSlice(cpu, stepping != null, debugger.attached(), budget);
+                if (stepping != null) {
+                    stepping = null;
+                    stop = Debugger.Stop.simple(Debugger.Stop.Kind.STEPPED, cpu.index);
+                }
+                Optional<StopReason> observed = observer.stopReason();
+                if (observed.isPresent()) {
+                    return observed.get();
+                }
+                switch (slice.exit()) {
+                    case BUDGET, INTERRUPT_WINDOW, ADDRESS_HOOK -> { }
+                    case REQUESTED -> {
+                        if (!debugStopRequested) {
+                            return new StopReason.Interrupted();
+                        }
+                    }
+                    case BREAKPOINT, WATCHPOINT, STEPPED -> stop = Debugger.Stop.of(cpu.index, slice);
+                    case PORT_STOP -> {
+                        // no event: a device wants an interrupt looked at now
+                        Optional<BoardEvent> event = board.takeEvent();
+                        if (event.isPresent() && (stopAtMarker || !(event.get() instanceof BoardEvent.Marker))) {
+                            return event.get().stopReason();
+                        }
+                    }
+                    case RETURNED -> {
+                        if (!cpu.stoppedOnHlt()) {
+                            return CrashReport.unexplainedStop(cpu, symbols);
+                        }
+                        cpu.state = Vcpu.State.HALTED;
+                    }
+                    default -> {
+                        return cpu.core.shutdown() != null ? CrashReport.tripleFault(cpu.core.shutdown(), symbols)
+                                : CrashReport.of(cpu, slice, symbols);
+                    }
+                }
+            }
+        } finally {
+            board.flushOutputs();
+        }
+    }
+
+    /** Runs one slice of {@code cpu} and counts its work in the machine's blocks, instructions and virtual time. */
+    private Slice runSlice(Vcpu cpu, boolean step, boolean debugging, long budget) {
+        cpus.running(cpu);
+        Slice slice;
+        try {
+            slice = step ? cpu.engine.step() : debugging ? cpu.engine.runDebug(budget) : cpu.engine.run(budget);
+        } finally {
+            cpus.running(null);
+        }
+        blocks += slice.blocks();
+        clock.advance(slice.blocks());
+        instructions += slice.instructions();
+        return slice;
+    }
+
+    private StopReason timeout(Vcpu cpu) {
+        long rip = cpu.engine.read(Register.RIP);
+        return new StopReason.Timeout(timeout.orElseThrow(), cpu.index, rip, symbols.at(rip));
+    }
+
+    /** {@link #requestDebugStop()} arrived: every engine's stop request is spent; the debugger gets the last CPU run. */
+    private Debugger.Stop debugStop(int turn) {
+        debugStopRequested = false;
+        cpus.all().forEach(c -> c.engine.clearStopRequest());
+        return Debugger.Stop.simple(Debugger.Stop.Kind.INTERRUPTED, Math.max(0, turn - 1) % cpus.count());
+    }
+
+    /** The CPU to single-step, or null; a halted or parked CPU steps when it runs again: the others run. */
+    private Vcpu steppable(Debugger.Resume resume) {
+        Vcpu cpu = resume.stepCpu() < 0 ? null : cpus.get(resume.stepCpu());
+        return cpu != null && cpu.state == Vcpu.State.RUNNING ? cpu : null;
+    }
+
+    /**
+     * Delivers the highest-priority interrupt {@code cpu} can take now through its IDT (NMI
+     * first, then the 8259's ExtINT, then the local APIC's IRR) and returns the block budget
+     * of its next slice: short when an interrupt waits for IF, never past the next timer deadline.
+     */
+    private long injectInterrupt(Vcpu cpu) {
+        LocalApic apic = board.lapic(cpu.index);
+        if (apic.takeNmi()) {
+            cpu.core.deliverNmi();
+        } else if (cpu.core.acceptsInterrupts()) {
+            if (apic.extIntPending()) {
+                int vector = board.pic().acknowledge();
+                apic.acknowledgeExtInt();
+                cpu.core.deliverExternal(vector);
+            } else {
+                int vector = apic.nextDeliverable();
+                if (vector >= 0) {
+                    apic.acknowledge(vector);
+                    cpu.core.deliverExternal(vector);
+                }
+            }
+        }
+        long budget = sliceBlocks();
+        boolean waiting = apic.extIntPending() || apic.nextDeliverable() >= 0;
+        cpu.engine.setInterruptPending(waiting);
+        if (waiting) {
+            budget = Math.min(budget, MASKED_INTERRUPT_RETRY_BLOCKS);
+        }
+        long next = board.timers().nextDeadline();
+        if (next != DeviceTimer.NEVER && !clock.wall()) {
+            budget = Math.min(budget, clock.blocksUntil(next, 0));
+        }
+        return budget;
+    }
+
+    /** One CPU running alone gets long slices; several get short ones so they interleave finely. */
+    private long sliceBlocks() {
+        long running = cpus.all().stream().filter(c -> c.state == Vcpu.State.RUNNING).count();
+        return running > 1 ? SMP_SLICE_BLOCKS : SLICE_BLOCKS;
+    }
+
+    private Vcpu nextRunnable(int from) {
+        int n = cpus.count();
+        for (int i = 0; i < n; i++) {
+            Vcpu c = cpus.get((from + i) % n);
+            if (c.state == Vcpu.State.RUNNING) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** A halted CPU that can take a pending interrupt runs again (its RIP is already past the HLT). */
+    private boolean wakeInterruptedCpus() {
+        boolean woke = false;
+        for (Vcpu c : cpus.all()) {
+            if (c.state == Vcpu.State.HALTED) {
+                LocalApic apic = board.lapic(c.index);
+                if (apic.nmiPending() || c.interruptsEnabled()
+                        && (apic.extIntPending() || apic.nextDeliverable() >= 0)) {
+                    c.state = Vcpu.State.RUNNING;
+                    woke = true;
+                }
+            }
+        }
+        return woke;
+    }
+
+    /**
+     * Every CPU is halted: let virtual time jump to the next timer deadline (in wall-clock mode,
+     * sleep until then). False when no timer is armed: nothing can ever wake the machine.
+     */
+    private boolean waitForNextTimer() {
+        long next = board.timers().nextDeadline();
+        boolean wakeable = cpus.all().stream().anyMatch(c -> c.state == Vcpu.State.HALTED && c.interruptsEnabled());
+        if (next == DeviceTimer.NEVER || !wakeable || ++idleSkips > MAX_IDLE_SKIPS) {
+            return false;   // nothing can wake a CPU: timers may tick, but their interrupts reach no one
+        }
+        try {
+            clock.skipTo(next);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * An AP starts once the kernel has written its goto_address (Limine's parking protocol),
+     * or through INIT and start-up IPIs.
+     */
+    private void startParkedCpus() {
+        applyInitAndStartup();
+        for (ParkedAp ap : parked) {
+            Vcpu cpu = cpus.get(ap.cpu());
+            if (cpu.state != Vcpu.State.PARKED) {
+                continue;
+            }
+            long target = memory.readLong(ap.gotoAddressPhysical());
+            if (target != 0) {
+                cpu.enter(ap.enteringAt(target));
+                cpu.state = Vcpu.State.RUNNING;
+            }
+        }
+    }
+
+    /**
+     * Applies the INITs and start-up IPIs of the last slice (between slices: no engine runs).
+     * INIT puts an AP, whatever it was doing (parked by Limine, running, halted), into
+     * wait-for-SIPI; a start-up IPI starts an AP waiting for one in real mode at
+     * vector * 0x1000 ({@link limu.emulator.unicorn.Engine#enterRealMode}); any other CPU
+     * ignores it (the second SIPI of the INIT-SIPI-SIPI sequence). INIT to the BSP is
+     * ignored: limu has no firmware to reset into (QEMU would reboot the machine).
+     */
+    private void applyInitAndStartup() {
+        for (Cpus.StartupSignal s; (s = cpus.pollSignal()) != null; ) {
+            Vcpu cpu = cpus.get(s.cpu());
+            if (s.vector() == Cpus.StartupSignal.INIT) {
+                if (cpu.index != 0) {
+                    cpu.state = Vcpu.State.WAIT_FOR_SIPI;
+                }
+            } else if (cpu.state == Vcpu.State.WAIT_FOR_SIPI) {
+                cpu.engine.enterRealMode(s.vector(), CpuModel.SIGNATURE);
+                cpu.state = Vcpu.State.RUNNING;
+            }
+        }
+    }
+
+    /** Thread-safe: the next turn of the loop hands the machine to the debugger. */
+    void requestDebugStop() {
+        debugStopRequested = true;
+    }
+
+    /** Runs with {@code stop} true make a snapshot-marker write end the run. */
+    void stopAtMarker(boolean stop) {
+        stopAtMarker = stop;
+    }
+
+    void observe(ExecutionObserver tool) {
+        observer = tool;
+    }
+
+    ExecutionObserver observer() {
+        return observer;
+    }
+
+    Progress progress() {
+        return new Progress(blocks, instructions, idleSkips, resumeTurn);
+    }
+
+    /** Puts the counters back as {@code p} says; a pending debugger stop is dropped. */
+    void restore(Progress p) {
+        debugStopRequested = false;
+        blocks = p.blocks();
+        instructions = p.instructions();
+        idleSkips = p.idleSkips();
+        resumeTurn = p.turn();
+    }
+}

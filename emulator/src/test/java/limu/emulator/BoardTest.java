@@ -1,0 +1,111 @@
+package limu.emulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+import java.util.Optional;
+import limu.bootloader.DeviceAddresses;
+import limu.devices.AcpiPm;
+import limu.devices.IpiSink;
+import limu.devices.LocalApic;
+import limu.devices.MmioRange;
+import limu.devices.Ps2Controller;
+import limu.devices.Serial16550;
+import org.junit.jupiter.api.Test;
+
+class BoardTest {
+    private final ByteArrayOutputStream serial = new ByteArrayOutputStream();
+    private final Board board = new Board(MachineConfig.builder(serial).cpus(2).build(), DeviceAddresses.DEFAULT,
+            () -> 0, IpiSink.NONE);
+    private final DeviceAccess cpu0 = board.accessFor(0);
+
+    @Test
+    void comOneWritesReachTheSerialOutputWithoutStopping() {
+        assertFalse(cpu0.portOut(Serial16550.COM1, 1, 'A'));
+        board.flushOutputs();
+        assertEquals("A", serial.toString());
+        assertEquals(Optional.empty(), board.takeEvent());
+    }
+
+    @Test
+    void exitPortEndsTheRunForGood() {
+        assertTrue(cpu0.portOut(0xF4, 1, 0x10));
+        StopReason r = board.takeEvent().orElseThrow().stopReason();
+        assertEquals(new StopReason.GuestExit(0x10, 33), r);
+        assertEquals(Optional.of(new BoardEvent.ExitPort(0x10, 33)), board.takeEvent(), "kept, not taken");
+        assertTrue(board.ended());
+        assertTrue(cpu0.portOut(0x80, 1, 0), "every later write stops the slice too");
+    }
+
+    @Test
+    void markerStopsOnceAndIsTaken() {
+        assertTrue(cpu0.portOut(Machine.SNAPSHOT_MARKER_PORT, 1, 7));
+        assertEquals(Optional.of(new BoardEvent.Marker(7)), board.takeEvent());
+        assertEquals(Optional.empty(), board.takeEvent());
+        assertFalse(board.ended());
+        assertFalse(cpu0.portOut(0x80, 1, 0));
+        assertEquals(0xFF, cpu0.portIn(Machine.SNAPSHOT_MARKER_PORT, 1), "no register behind the marker");
+    }
+
+    @Test
+    void acpiPowerOffAndAResetAfterItKeepThePowerOff() {
+        assertTrue(cpu0.portOut(AcpiPm.PM1_CONTROL, 2, AcpiPm.SLP_EN));
+        assertTrue(board.takeEvent().orElseThrow() instanceof BoardEvent.PowerOff);
+        cpu0.portOut(Ps2Controller.STATUS_PORT, 1, 0xFE);
+        assertTrue(board.takeEvent().orElseThrow() instanceof BoardEvent.PowerOff, "the first end counts");
+    }
+
+    @Test
+    void exitPortWinsOverAnUnseenReset() {
+        assertTrue(cpu0.portOut(Ps2Controller.STATUS_PORT, 1, 0xFE));
+        assertTrue(board.takeEvent().orElseThrow() instanceof BoardEvent.Reset);
+        cpu0.portOut(0xF4, 1, 0x11);
+        assertEquals(new StopReason.GuestExit(0x11, 35), board.takeEvent().orElseThrow().stopReason());
+        board.forgetEvents();
+        assertFalse(board.ended());
+        assertEquals(Optional.empty(), board.takeEvent());
+        cpu0.portOut(0xF4, 1, 0x12);
+        assertEquals(Optional.of(new BoardEvent.ExitPort(0x12, 37)), board.takeEvent(), "the exit port works again");
+    }
+
+    @Test
+    void eachCpuSeesItsOwnLocalApicAndTheIoApicWriteAsksForALook() {
+        board.initialiseLapic(0, true);
+        board.initialiseLapic(1, false);
+        long svr = LocalApic.DEFAULT_BASE + LocalApic.SVR;
+        assertEquals(0x1FF, cpu0.mmioRead(svr, 4));
+        assertEquals(0x10F, board.accessFor(1).mmioRead(svr, 4));
+        assertTrue(cpu0.mmioWrite(LocalApic.DEFAULT_BASE + LocalApic.TPR, 4, 0x20));
+        assertEquals(0x20, cpu0.mmioRead(LocalApic.DEFAULT_BASE + LocalApic.TPR, 4));
+        assertEquals(0, board.accessFor(1).mmioRead(LocalApic.DEFAULT_BASE + LocalApic.TPR, 4));
+        assertTrue(cpu0.mmioWrite(DeviceAddresses.DEFAULT.ioApic(), 4, 0x10), "IOREGSEL");
+        assertFalse(cpu0.mmioWrite(DeviceAddresses.DEFAULT.hpet() + 0x10, 8, 0));
+    }
+
+    @Test
+    void windowsAreTheLocalApicIoApicAndHpetPages() {
+        assertEquals(List.of(new MmioRange(0xFEE0_0000L, 0x1000), new MmioRange(0xFEC0_0000L, 0x1000),
+                new MmioRange(0xFED0_0000L, 0x1000)), board.windows());
+    }
+
+    @Test
+    void unknownPluginDeviceIsRefused() {
+        MachineConfig config = MachineConfig.builder(serial)
+                .devices(List.of(MachineConfig.DeviceSpec.parse("no-such-device"))).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Board(config, DeviceAddresses.DEFAULT, () -> 0, IpiSink.NONE));
+        assertTrue(e.getMessage().contains("no such device"), e.getMessage());
+    }
+
+    @Test
+    void snapshotOrderEndsWithThePicsTheIoApicAndTheLocalApics() {
+        List<limu.devices.Snapshottable<?>> all = board.snapshottables();
+        assertEquals(List.of("pic", "ioapic", "lapic0", "lapic1"), all.subList(all.size() - 4, all.size()).stream()
+                .map(s -> ((limu.devices.Device) s).name()).toList());
+        assertTrue(board.snapshottables().stream().noneMatch(s -> s instanceof Serial16550), "COM1 has its own slot");
+    }
+}
