@@ -28,6 +28,10 @@ public final class CpuCore implements CpuHooks {
     private IdtDelivery delivery;
     private MsrFile msrs;
     private final byte[] one = new byte[1];
+    /** Who watches this CPU's {@link Engine#setAddressHook address hooks} (the heap checker); none by default. */
+    private java.util.function.LongPredicate addressObserver = linear -> false;
+    /** Who watches this CPU's heap-watched accesses (--heap-check=strict); none by default. */
+    private HeapAccessObserver heapObserver;
 
     public CpuCore(int index, CpuHooks ports, CpuModel model, VirtualClock clock, ApicMsrs apic,
                    Function<Engine, String> registerDump) {
@@ -181,9 +185,6 @@ public final class CpuCore implements CpuHooks {
         return msrs.tsc(clock.tsc(sliceBlocks));
     }
 
-    /** Who watches this CPU's {@link Engine#setAddressHook address hooks} (the heap checker); none by default. */
-    private java.util.function.LongPredicate addressObserver = linear -> false;
-
     /** Routes {@link #addressHit} to {@code observer} (true from it stops the machine). */
     public void observeAddresses(java.util.function.LongPredicate observer) {
         this.addressObserver = observer;
@@ -193,9 +194,6 @@ public final class CpuCore implements CpuHooks {
     public boolean addressHit(long linear) {
         return addressObserver.test(linear);
     }
-
-    /** Who watches this CPU's heap-watched accesses (--heap-check=strict); none by default. */
-    private HeapAccessObserver heapObserver;
 
     /** A heap-watched access: true stops the machine. */
     public interface HeapAccessObserver {
