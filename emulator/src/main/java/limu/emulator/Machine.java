@@ -87,7 +87,7 @@ public final class Machine implements AutoCloseable {
         BootConfig boot = bootConfig(config, name, kernelDirectory);
         this.memory = new GuestMemory(library, RamLayout.forSize(config.memoryBytes()));
         try {
-            this.plan = LimineBoot.load(elf, name, boot, memory);
+            this.plan = LimineBoot.load(elf, name, boot, config.bootOptions().withTscHz(VirtualClock.TSC_HZ), memory);
             this.symbols = new Symbols(plan.kernel());
             this.com1 = new Serial16550(Serial16550.COM1, config.serialOutput(), level -> { },
                     config.flushEachLine());
