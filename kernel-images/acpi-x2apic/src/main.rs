@@ -16,7 +16,7 @@
 //! Output (COM1, lines end in "\r\n"):
 //!
 //! ```text
-//! acpi: revision 2, tables: FACP APIC HPET SPCR
+//! acpi: revision 2, tables: FACP APIC HPET WAET
 //! acpi: local APIC 0xfee00000, I/O APIC 0 at 0xfec00000 (GSI base 0), <n> CPUs
 //! acpi: HPET at 0xfed00000, 3 comparators, 64-bit, legacy capable
 //! x2apic: <x2APIC|xAPIC> mode, APIC ID 0, version 0x14

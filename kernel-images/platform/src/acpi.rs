@@ -83,6 +83,7 @@ pub fn parse(c: &mut Checks, hhdm: u64, rsdp_va: u64) -> Option<Platform> {
     let mut madt = None;
     let mut hpet = None;
     let mut spcr = None;
+    let mut order = [[0u8; 4]; 4];
     let n = (xlen - 36) / 8;
     let mut bad = 0;
     print!("  xsdt:");
@@ -92,6 +93,9 @@ pub fn parse(c: &mut Checks, hhdm: u64, rsdp_va: u64) -> Option<Platform> {
         let s: [u8; 4] = bytes(va);
         let len = r32(va + 4) as u64;
         print!(" {}@{:#x}", crate::io::Escaped(&s), phys);
+        if (i as usize) < order.len() {
+            order[i as usize] = s;
+        }
         if !(36..0x100000).contains(&len) || sum(va, len) != 0 {
             bad += 1;
             continue;
@@ -107,17 +111,21 @@ pub fn parse(c: &mut Checks, hhdm: u64, rsdp_va: u64) -> Option<Platform> {
     }
     println!();
     c.check("every XSDT table's checksum", bad == 0, format_args!("{} bad", bad));
+    // QEMU's pc machine with SeaBIOS: FACP, APIC, HPET, WAET, in this order (an SPCR may follow).
     c.check(
-        "XSDT lists FACP, APIC, HPET, SPCR",
-        fadt.is_some() && madt.is_some() && hpet.is_some() && spcr.is_some(),
+        "XSDT lists FACP, APIC, HPET, WAET first, as QEMU",
+        &order == &[*b"FACP", *b"APIC", *b"HPET", *b"WAET"] && fadt.is_some() && madt.is_some() && hpet.is_some(),
         format_args!(
-            "FACP {} APIC {} HPET {} SPCR {}",
-            fadt.is_some(),
-            madt.is_some(),
-            hpet.is_some(),
-            spcr.is_some()
+            "{} {} {} {}",
+            crate::io::Escaped(&order[0]),
+            crate::io::Escaped(&order[1]),
+            crate::io::Escaped(&order[2]),
+            crate::io::Escaped(&order[3])
         ),
     );
+    if spcr.is_none() {
+        println!("  no SPCR (as on QEMU)");
+    }
 
     // FADT: DSDT, PM timer block, century register.
     if let Some(f) = fadt {

@@ -30,10 +30,12 @@ final class BootContext {
     private final List<LoadedFile> loadedFiles = new ArrayList<>();
     private boolean x2apicEnabled;
     private long cmdline = -1;
+    private final BootOptions options;
 
     BootContext(String fileName, BootConfig config, PhysicalMemory ram, PhysicalAllocator allocator,
                 KernelImage image, int baseRevision, int pagingLevels, long hhdmOffset, Platform.Tables platform,
-                long stackSize) {
+                long stackSize, BootOptions options) {
+        this.options = options;
         this.fileName = fileName;
         this.config = config;
         this.ram = ram;
@@ -52,6 +54,11 @@ final class BootContext {
 
     BootConfig config() {
         return config;
+    }
+
+    /** The bootloader's own choices (KASLR, entropy seed, optional ACPI tables). */
+    BootOptions options() {
+        return options;
     }
 
     int baseRevision() {

@@ -36,13 +36,18 @@ import java.util.Optional;
  *                               has a display (independent of the Framebuffer request)
  * @param files                  the executable copy and the modules placed for the kernel, in response order
  * @param devices                the device MMIO addresses the ACPI tables describe
+ * @param kernelRelocatable      the kernel is position-independent ({@code ET_DYN}) and was relocated
+ * @param kernelSlide            how far the kernel was moved from its link addresses ({@code kernel} already
+ *                               speaks of the moved addresses; 0 for a static kernel)
+ * @param relocations            relocation entries applied
  */
 public record BootPlan(CpuEntryState bsp, List<MemoryMapEntry> memoryMap, long hhdmOffset, int requestedBaseRevision,
                        int baseRevision, boolean baseRevisionSupported, int pagingLevels, long kernelPhysicalBase,
                        long kernelVirtualBase, List<String> answeredRequests, List<String> ignoredRequests,
                        ElfFile kernel, int cpuCount, List<ApStart> aps, boolean x2apicEnabled,
                        boolean initialiseLapic, long rsdpPhysical, Optional<FramebufferPlan> framebuffer,
-                       List<LoadedFile> files, DeviceAddresses devices) {
+                       List<LoadedFile> files, DeviceAddresses devices, boolean kernelRelocatable,
+                       long kernelSlide, int relocations) {
     public BootPlan {
         memoryMap = List.copyOf(memoryMap);
         answeredRequests = List.copyOf(answeredRequests);

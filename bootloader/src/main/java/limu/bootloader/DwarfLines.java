@@ -41,8 +41,15 @@ public final class DwarfLines {
     private final int[] columns;
     private final int[] files;
     private final String[] names;
+    /** Added to every row address: where the code runs relative to where it was linked. */
+    private final long slide;
 
     private DwarfLines(long[] keys, int[] lines, int[] columns, int[] files, String[] names) {
+        this(keys, lines, columns, files, names, 0);
+    }
+
+    private DwarfLines(long[] keys, int[] lines, int[] columns, int[] files, String[] names, long slide) {
+        this.slide = slide;
         this.keys = keys;
         this.lines = lines;
         this.columns = columns;
@@ -93,7 +100,7 @@ public final class DwarfLines {
 
     /** The source line of the code at {@code address}; empty where the table has none (or says line 0). */
     public Optional<SourceLine> at(long address) {
-        long key = address ^ Long.MIN_VALUE;
+        long key = (address - slide) ^ Long.MIN_VALUE;
         int i = Arrays.binarySearch(keys, key);
         if (i >= 0) {
             while (i + 1 < keys.length && keys[i + 1] == key) {
@@ -106,6 +113,11 @@ public final class DwarfLines {
             return Optional.empty();
         }
         return Optional.of(new SourceLine(names[files[i]], lines[i], columns[i]));
+    }
+
+    /** The same table for code moved {@code by} bytes above its link addresses (a relocated kernel). */
+    DwarfLines slid(long by) {
+        return by == 0 ? this : new DwarfLines(keys, lines, columns, files, names, slide + by);
     }
 
     /** The number of rows (sequence ends included). */

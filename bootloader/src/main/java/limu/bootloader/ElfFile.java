@@ -35,6 +35,11 @@ public final class ElfFile {
     public static final int PF_R = 4;
     public static final int SHT_SYMTAB = 2;
     public static final int SHT_NOBITS = 8;
+    public static final int SHT_RELA = 4;
+    public static final int PT_DYNAMIC = 2;
+    public static final long SHF_ALLOC = 2;
+    public static final int SHN_UNDEF = 0;
+    public static final int SHN_ABS = 0xFFF1;
     public static final int STT_OBJECT = 1;
     public static final int STT_FUNC = 2;
 
@@ -98,11 +103,18 @@ public final class ElfFile {
     private final List<Section> sections;
     private final List<Symbol> symbols;
     private final List<String> warnings;
+    private final long slide;
     private Symbolizer symbolizer;
     private DwarfLines lines;
 
     private ElfFile(String name, byte[] bytes, int type, long entry, List<Segment> segments, List<Section> sections,
                     List<Symbol> symbols, List<String> warnings) {
+        this(name, bytes, type, entry, segments, sections, symbols, warnings, 0);
+    }
+
+    private ElfFile(String name, byte[] bytes, int type, long entry, List<Segment> segments, List<Section> sections,
+                    List<Symbol> symbols, List<String> warnings, long slide) {
+        this.slide = slide;
         this.name = name;
         this.bytes = bytes;
         this.type = type;
@@ -186,9 +198,50 @@ public final class ElfFile {
     /** The DWARF {@code .debug_line} table (empty if the file has none), parsed on first use. */
     public synchronized DwarfLines lines() {
         if (lines == null) {
-            lines = DwarfLines.of(this);
+            lines = DwarfLines.of(this).slid(slide);
         }
         return lines;
+    }
+
+    /**
+     * How far this view is moved from the addresses the file was linked at: 0 for a file as parsed, else what the
+     * loader added to every address when it relocated the kernel (see {@link #slid}).
+     */
+    public long slide() {
+        return slide;
+    }
+
+    /**
+     * This file as loaded {@code by} bytes above its link addresses, the way a relocatable kernel runs once slid:
+     * the entry point, every segment, every allocated section and every symbol defined in a section (not absolute
+     * or undefined ones) moved by {@code by}, so symbol lookups, line lookups and the image layout all speak of the
+     * addresses the kernel really runs at. File offsets and bytes stay the same.
+     */
+    public ElfFile slid(long by) {
+        if (by == 0) {
+            return this;
+        }
+        List<Segment> movedSegments = new ArrayList<>(segments.size());
+        for (Segment s : segments) {
+            boolean placed = s.memSize() != 0 || s.vaddr() != 0;
+            movedSegments.add(placed ? new Segment(s.index(), s.type(), s.flags(), s.offset(), s.vaddr() + by,
+                    s.paddr() + by, s.fileSize(), s.memSize(), s.align()) : s);
+        }
+        List<Section> movedSections = new ArrayList<>(sections.size());
+        for (Section s : sections) {
+            movedSections.add((s.flags() & SHF_ALLOC) != 0 && s.addr() != 0
+                    ? new Section(s.index(), s.name(), s.type(), s.flags(), s.addr() + by, s.offset(), s.size(),
+                        s.link(), s.info(), s.entrySize())
+                    : s);
+        }
+        List<Symbol> movedSymbols = new ArrayList<>(symbols.size());
+        for (Symbol s : symbols) {
+            boolean inSection = s.sectionIndex() != SHN_UNDEF && s.sectionIndex() != SHN_ABS;
+            movedSymbols.add(inSection ? new Symbol(s.name(), s.value() + by, s.size(), s.type(), s.binding(),
+                    s.sectionIndex()) : s);
+        }
+        return new ElfFile(name, bytes, type, entry + by, List.copyOf(movedSegments), List.copyOf(movedSections),
+                List.copyOf(movedSymbols), warnings, slide + by);
     }
 
     /** The raw file bytes (not a copy). */

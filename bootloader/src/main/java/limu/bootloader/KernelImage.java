@@ -34,6 +34,10 @@ final class KernelImage {
     private final long sizeBeforeBss;
     private final long alignment;
     private long physicalPageBase = -1;
+    /** Qwords the relocations rewrote, by virtual address (sorted), so reads see the image as loaded. */
+    private long[] relocatedAt = new long[0];
+    private long[] relocatedValue = new long[0];
+    private int relocatedCount;
 
     private KernelImage(ElfFile elf, List<ElfFile.Segment> loads, long virtualBase, long virtualEnd,
                         long sizeBeforeBss, long alignment) {
@@ -49,10 +53,8 @@ final class KernelImage {
     static KernelImage of(ElfFile elf) throws BootException {
         String name = elf.name();
         switch (elf.type()) {
-            case ElfFile.ET_EXEC -> {
+            case ElfFile.ET_EXEC, ElfFile.ET_DYN -> {
             }
-            case ElfFile.ET_DYN -> throw new BootException(name + ": position-independent kernel (ET_DYN) is not"
-                    + " supported yet; link a static executable (-no-pie, relocation-model=static)");
             case ElfFile.ET_REL -> throw new BootException(name + ": relocatable object file (ET_REL), not a"
                     + " linked executable");
             case ElfFile.ET_CORE -> throw new BootException(name + ": core dump (ET_CORE), not a kernel");
@@ -190,11 +192,54 @@ final class KernelImage {
         }
     }
 
+    /**
+     * Stores a relocated qword at {@code vaddr} (contained, all 8 bytes) in guest RAM and in this image's view.
+     * Relocations arrive in table order; a later one at the same address wins, as in memory.
+     */
+    void relocate(long vaddr, long value, PhysicalMemory ram) {
+        ram.write(physical(vaddr), LittleEndian.u64Bytes(value), 0, 8);
+        int i = relocatedCount > 0 && relocatedAt[relocatedCount - 1] < vaddr ? -relocatedCount - 1
+                : java.util.Arrays.binarySearch(relocatedAt, 0, relocatedCount, vaddr);
+        if (i >= 0) {
+            relocatedValue[i] = value;
+            return;
+        }
+        i = -i - 1;
+        if (relocatedCount == relocatedAt.length) {
+            int n = Math.max(16, relocatedCount * 2);
+            relocatedAt = java.util.Arrays.copyOf(relocatedAt, n);
+            relocatedValue = java.util.Arrays.copyOf(relocatedValue, n);
+        }
+        System.arraycopy(relocatedAt, i, relocatedAt, i + 1, relocatedCount - i);
+        System.arraycopy(relocatedValue, i, relocatedValue, i + 1, relocatedCount - i);
+        relocatedAt[i] = vaddr;
+        relocatedValue[i] = value;
+        relocatedCount++;
+    }
+
+    /** Index of the first relocated qword that may overlap {@code [v, v + 8)}, or -1 if none does. */
+    private int relocatedNear(long v) {
+        if (relocatedCount == 0) {
+            return -1;
+        }
+        // Every address is in the top 2 GiB, so signed order is address order.
+        int i = java.util.Arrays.binarySearch(relocatedAt, 0, relocatedCount, v - 7);
+        i = i >= 0 ? i : -i - 1;
+        return i < relocatedCount && relocatedAt[i] < v + 8 ? i : -1;
+    }
+
     /** The little-endian qword at image offset {@code offset} as loaded (file data, zero elsewhere). */
     long u64(long offset) {
         long v = virtualBase + offset;
         ElfFile.Segment s = segmentAt(v);
         byte[] file = elf.bytes();
+        if (relocatedNear(v) >= 0) {
+            long value = 0;
+            for (int i = 0; i < 8; i++) {
+                value |= (long) byteAt(v + i) << (8 * i);
+            }
+            return value;
+        }
         if (s != null && v - s.vaddr() + 8 <= s.fileSize()) {
             return LittleEndian.u64(file, (int) (s.offset() + (v - s.vaddr())));
         }
@@ -221,6 +266,19 @@ final class KernelImage {
     }
 
     private int byteAt(long v) {
+        if (relocatedCount > 0) {
+            // Relocated qwords starting in [v - 7, v] cover this byte; overlapping ones are not expected in a
+            // linked kernel, and the highest one is taken.
+            int i = java.util.Arrays.binarySearch(relocatedAt, 0, relocatedCount, v - 7);
+            i = i >= 0 ? i : -i - 1;
+            int cover = -1;
+            for (; i < relocatedCount && relocatedAt[i] <= v; i++) {
+                cover = i;
+            }
+            if (cover >= 0) {
+                return (int) (relocatedValue[cover] >>> (8 * (v - relocatedAt[cover]))) & 0xFF;
+            }
+        }
         ElfFile.Segment s = segmentAt(v);
         if (s == null || v - s.vaddr() >= s.fileSize()) {
             return 0;

@@ -3,7 +3,7 @@ package limu.bootloader;
 /** Limine boot protocol constants (PROTOCOL.md; FACTS 1.2–1.5). */
 final class Limine {
     /** Highest base revision limu implements; kernels asking for more are loaded with this one. */
-    static final int MAX_BASE_REVISION = 5;
+    static final int MAX_BASE_REVISION = 6;
 
     /** id[0], id[1] of every request. */
     static final long COMMON_MAGIC_0 = 0xc7b1dd30df4c8b88L;

@@ -49,10 +49,23 @@ public final class LimineBoot {
      * @throws BootException if the file is not a bootable Limine kernel or does not fit the machine
      */
     public static BootPlan load(byte[] elf, String elfName, BootConfig cfg, PhysicalMemory ram) throws BootException {
+        return load(elf, elfName, cfg, BootOptions.DEFAULT, ram);
+    }
+
+    /**
+     * {@link #load(byte[], String, BootConfig, PhysicalMemory)} with the bootloader's own choices: KASLR, the
+     * entropy seed, optional ACPI tables.
+     */
+    public static BootPlan load(byte[] elf, String elfName, BootConfig cfg, BootOptions options, PhysicalMemory ram)
+            throws BootException {
         List<RamRegion> layout = RamLayout.forSize(cfg.memoryBytes());
         cfg.check();
-        ElfFile file = ElfFile.parse(elf, elfName);
+        options.check();
+        ElfFile linked = ElfFile.parse(elf, elfName);
+        long slide = KaslrSlide.choose(linked, options.kaslrSeed());
+        ElfFile file = linked.slid(slide);
         KernelImage image = KernelImage.of(file);
+        Relocations relocations = Relocations.of(linked);
         PhysicalAllocator allocator = new PhysicalAllocator(elfName, layout);
 
         if (Long.compareUnsigned(image.span(), allocator.available()) > 0) {
@@ -64,6 +77,7 @@ public final class LimineBoot {
         long block = allocator.allocatePages(image.span(), image.alignment(), image.residue(),
                 MemoryType.EXECUTABLE_AND_MODULES, "the kernel image");
         image.load(ram, block);
+        relocations.apply(image, ram, slide);
 
         // Base revision (FACTS 1.2): tag[1] = revision used; tag[2] = 0 only if the asked revision is supported.
         Optional<RequestScanner.BaseRevisionTag> tag = RequestScanner.baseRevisionTag(image);
@@ -117,9 +131,9 @@ public final class LimineBoot {
         }
 
         // The firmware's part (ACPI, SMBIOS, display) exists before the bootloader's.
-        Platform.Tables platform = Platform.install(cfg, layout, ram, allocator, used);
+        Platform.Tables platform = Platform.install(cfg, layout, ram, allocator, used, options);
         BootContext context = new BootContext(elfName, cfg, ram, allocator, image, used, levels, hhdmOffset,
-                platform, stackSize);
+                platform, stackSize, options);
 
         long gdt = context.allocate(Gdt.SIZE, 16, "the GDT");
         context.write(gdt, Gdt.bytes());
@@ -152,7 +166,7 @@ public final class LimineBoot {
         return new BootPlan(bsp, allocator.memoryMap(), hhdmOffset, requested, used, supported, levels,
                 context.kernelPhysicalBase(), image.virtualBase(), answered, ignored, file, cfg.cpus(), aps,
                 context.x2apicEnabled(), used >= 5, platform.rsdp(), platform.framebuffer(), context.loadedFiles(),
-                cfg.devices());
+                cfg.devices(), linked.type() == ElfFile.ET_DYN, slide, relocations.entries().size());
     }
 
     /** Limine's entry state (FACTS 1.5), the same on every CPU but for RIP, RSP and RDI. */

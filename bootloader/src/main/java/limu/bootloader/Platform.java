@@ -18,7 +18,7 @@ import java.util.Optional;
  * 0xF0040, {@code _SM3_} at 0xF0060 and the SMBIOS structure table from 0xF0080. The memory map keeps this area
  * RESERVED, except that from base revision 4 the pages holding these structures are RESERVED_MAPPED (type 8), so
  * the HHDM covers the RSDP (revision 4) and the SMBIOS tables (revision 5) as the protocol requires.</li>
- * <li>RSDT, XSDT, FADT, DSDT, MADT, HPET and SPCR in ACPI_RECLAIMABLE pages, the FACS in an ACPI_NVS page, both
+ * <li>RSDT, XSDT, FADT, DSDT, MADT, HPET, WAET (and, when asked for, SPCR) in ACPI_RECLAIMABLE pages, the FACS in an ACPI_NVS page, both
  * taken top-down like everything the bootloader places (below 3 GiB, so every 32-bit pointer reaches).</li>
  * <li>The framebuffer, if the machine has one, in the PCI hole at 0xFD000000 as with SeaBIOS and QEMU's VGA (at
  * 0xE0000000 if it is too large to end below the first device window), listed as FRAMEBUFFER.</li>
@@ -45,22 +45,31 @@ final class Platform {
     }
 
     static Tables install(BootConfig cfg, List<RamRegion> ramLayout, PhysicalMemory ram, PhysicalAllocator allocator,
-                          int baseRevision) throws BootException {
+                          int baseRevision, BootOptions options) throws BootException {
         Optional<FramebufferPlan> framebuffer = placeFramebuffer(cfg, allocator);
 
-        // ACPI: tables built first to learn their sizes; addresses depend only on sizes.
+        // ACPI: tables built first to learn their sizes; addresses depend only on sizes. The XSDT lists them in
+        // the order QEMU's pc machine with SeaBIOS gives (FACP, APIC, HPET, WAET), then the optional ones.
+        Map<String, byte[]> described = new LinkedHashMap<>();
+        described.put("FACP", new byte[Fadt.SIZE]);
+        described.put("APIC", Madt.bytes(cfg.cpus(), cfg.devices()));
+        described.put("HPET", HpetTable.bytes(cfg.devices()));
+        described.put("WAET", Waet.bytes());
+        if (options.hasAcpiTable("SPCR")) {
+            described.put("SPCR", Spcr.bytes());
+        }
         byte[] dsdt = Dsdt.bytes();
-        byte[] madt = Madt.bytes(cfg.cpus(), cfg.devices());
-        byte[] hpet = HpetTable.bytes(cfg.devices());
-        byte[] spcr = Spcr.bytes();
-        int entries = 4; // FACP, APIC, HPET, SPCR
-        int[] sizes = {dsdt.length, Fadt.SIZE, madt.length, hpet.length, spcr.length,
-            AcpiTable.HEADER + 8 * entries, AcpiTable.HEADER + 4 * entries};
-        long[] at = new long[sizes.length];
+        int entries = described.size();
+        List<Integer> sizes = new ArrayList<>();
+        sizes.add(dsdt.length);
+        described.values().forEach(t -> sizes.add(t.length));
+        sizes.add(AcpiTable.HEADER + 8 * entries);
+        sizes.add(AcpiTable.HEADER + 4 * entries);
+        long[] at = new long[sizes.size()];
         long total = 0;
-        for (int i = 0; i < sizes.length; i++) {
+        for (int i = 0; i < sizes.size(); i++) {
             at[i] = total;
-            total += (sizes[i] + TABLE_ALIGN - 1) & -TABLE_ALIGN;
+            total += (sizes.get(i) + TABLE_ALIGN - 1) & -TABLE_ALIGN;
         }
         long block = allocator.allocatePages(total, PAGE, MemoryType.ACPI_RECLAIMABLE, "the ACPI tables");
         long facs = allocator.allocatePages(Facs.SIZE, PAGE, MemoryType.ACPI_NVS, "the ACPI FACS");
@@ -69,19 +78,20 @@ final class Platform {
         }
         zero(ram, block, (total + PAGE - 1) & -PAGE);
         zero(ram, facs, PAGE);
+        described.put("FACP", Fadt.bytes(at[0], facs));
         Map<String, Long> xsdtEntries = new LinkedHashMap<>();
-        xsdtEntries.put("FACP", at[1]);
-        xsdtEntries.put("APIC", at[2]);
-        xsdtEntries.put("HPET", at[3]);
-        xsdtEntries.put("SPCR", at[4]);
+        int index = 1;
+        for (Map.Entry<String, byte[]> t : described.entrySet()) {
+            xsdtEntries.put(t.getKey(), at[index]);
+            write(ram, at[index], t.getValue());
+            index++;
+        }
+        long xsdt = at[index];
+        long rsdt = at[index + 1];
         List<Long> pointers = new ArrayList<>(xsdtEntries.values());
         write(ram, at[0], dsdt);
-        write(ram, at[1], Fadt.bytes(at[0], facs));
-        write(ram, at[2], madt);
-        write(ram, at[3], hpet);
-        write(ram, at[4], spcr);
-        write(ram, at[5], Xsdt.bytes(pointers));
-        write(ram, at[6], Rsdt.bytes(pointers));
+        write(ram, xsdt, Xsdt.bytes(pointers));
+        write(ram, rsdt, Rsdt.bytes(pointers));
         write(ram, facs, Facs.bytes());
 
         // BIOS area: RSDP and SMBIOS.
@@ -93,14 +103,14 @@ final class Platform {
         }
         long areaEnd = (end + PAGE - 1) & -PAGE;
         zero(ram, RSDP_ADDRESS, areaEnd - RSDP_ADDRESS);
-        write(ram, RSDP_ADDRESS, Rsdp.bytes(at[6], at[5]));
+        write(ram, RSDP_ADDRESS, Rsdp.bytes(rsdt, xsdt));
         write(ram, SMBIOS_32_ADDRESS, Smbios.entry32(smbios, SMBIOS_TABLE_ADDRESS));
         write(ram, SMBIOS_64_ADDRESS, Smbios.entry64(smbios, SMBIOS_TABLE_ADDRESS));
         write(ram, SMBIOS_TABLE_ADDRESS, smbios.bytes());
         if (baseRevision >= 4) {
             allocator.claim(RSDP_ADDRESS, areaEnd - RSDP_ADDRESS, MemoryType.RESERVED_MAPPED);
         }
-        return new Tables(RSDP_ADDRESS, at[6], at[5], facs, at[0], xsdtEntries, SMBIOS_32_ADDRESS,
+        return new Tables(RSDP_ADDRESS, rsdt, xsdt, facs, at[0], xsdtEntries, SMBIOS_32_ADDRESS,
                 SMBIOS_64_ADDRESS, SMBIOS_TABLE_ADDRESS, smbios.bytes().length, framebuffer);
     }
 

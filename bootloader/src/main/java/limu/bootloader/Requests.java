@@ -28,6 +28,8 @@ final class Requests {
             new FramebufferRequest(),
             new MpRequest(),
             new KeepIommuRequest(),
+            new TscFrequencyRequest(),
+            new EntropyRequest(),
             new UnavailableRequest("EFI system table", 0x5ceba5163eaaf6d6L, 0x0a6981610cf65fccL,
                     "limu boots the kernel as a BIOS PC: there is no EFI"),
             new UnavailableRequest("EFI memory map", 0x7df62a431d6872d5L, 0xa4fcdfb3e57306c8L,
@@ -42,9 +44,7 @@ final class Requests {
 
     /** Requests of the protocol limu does not answer yet, by {@code (id[2], id[3])}, to name them (FACTS 1.6). */
     private static final Map<List<Long>, String> NOT_YET_ANSWERED = Map.ofEntries(
-            Map.entry(List.of(0x10f2ee1d87d195e4L, 0xf747a2b78f6ddb31L), "TSC frequency"),
-            Map.entry(List.of(0x3259399fe7c5f126L, 0xe01c1c8c5db9d1a9L), "flanterm framebuffer parameters"),
-            Map.entry(List.of(0x65ea80255d5682c5L, 0x9117240723f493ebL), "entropy"));
+            Map.entry(List.of(0x3259399fe7c5f126L, 0xe01c1c8c5db9d1a9L), "flanterm framebuffer parameters"));
 
     private Requests() {
     }

@@ -29,6 +29,7 @@ class AcpiTablesTest {
         AcpiReader.checkSdt(Madt.bytes(4, PC), "APIC");
         AcpiReader.checkSdt(HpetTable.bytes(PC), "HPET");
         AcpiReader.checkSdt(Spcr.bytes(), "SPCR");
+        AcpiReader.checkSdt(Waet.bytes(), "WAET");
         AcpiReader.checkSdt(Xsdt.bytes(List.of(1L, 2L)), "XSDT");
         AcpiReader.checkSdt(Rsdt.bytes(List.of(1L, 2L)), "RSDT");
         assertEquals(AcpiTable.HEADER, Dsdt.bytes().length, "an empty definition block");
@@ -153,8 +154,45 @@ class AcpiTablesTest {
         assertEquals(0, s.u8(89));
     }
 
+    @Test
+    void waetIsQemusFortyBytesWithThePmTimerGoodFlag() {
+        AcpiReader.Table w = new AcpiReader.Table(0, Waet.bytes());
+        assertEquals(40, Waet.bytes().length);
+        assertEquals(40, w.u32(4), "length");
+        assertEquals(1, w.u8(8), "revision");
+        assertEquals(0x2, w.u32(36), "flags: bit 1 ACPI PM timer good, bit 0 (RTC needs no ack) clear");
+    }
+
+    @Test
+    void spcrIsListedOnlyWhenAskedForAndLast() throws Exception {
+        byte[] elf = new TestKernel().build();
+        BootOptions withSpcr = BootOptions.DEFAULT.withExtraAcpiTables(List.of("spcr"));
+        for (BootOptions o : List.of(BootOptions.DEFAULT, withSpcr)) {
+            Booted b = Booted.boot(elf, Booted.config(64 * MIB), o);
+            AcpiReader acpi = new AcpiReader(b.ram());
+            AcpiReader.Table rsdp = acpi.rsdp(b.plan().rsdpPhysical());
+            List<Long> tables = AcpiReader.entries(acpi.sdt(rsdp.u64(24), "XSDT"), 8);
+            List<String> signatures = new java.util.ArrayList<>();
+            for (long t : tables) {
+                signatures.add(new String(b.ram().bytes(t, 4), java.nio.charset.StandardCharsets.US_ASCII));
+                acpi.sdt(t, signatures.get(signatures.size() - 1));
+            }
+            assertEquals(o == withSpcr ? List.of("FACP", "APIC", "HPET", "WAET", "SPCR")
+                    : List.of("FACP", "APIC", "HPET", "WAET"), signatures);
+            assertEquals(signatures.size(), AcpiReader.entries(acpi.sdt(rsdp.u32(16), "RSDT"), 4).size());
+        }
+    }
+
+    @Test
+    void anUnknownOptionalTableIsRefusedByName() {
+        BootException e = org.junit.jupiter.api.Assertions.assertThrows(BootException.class, () -> Booted.boot(
+                new TestKernel().build(), Booted.config(64 * MIB),
+                BootOptions.DEFAULT.withExtraAcpiTables(List.of("mcfg"))));
+        assertEquals("ACPI table 'MCFG' cannot be added; limu's optional tables: spcr", e.getMessage());
+    }
+
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2, 3, 4, 5})
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6})
     void tablesChainFromTheRsdpInGuestMemory(int revision) throws Exception {
         TestKernel k = new TestKernel();
         k.baseRevision(revision);
@@ -170,7 +208,7 @@ class AcpiTablesTest {
         AcpiReader.Table rsdt = acpi.sdt(rsdp.u32(16), "RSDT");
         List<Long> tables = AcpiReader.entries(xsdt, 8);
         assertEquals(tables, AcpiReader.entries(rsdt, 4));
-        String[] order = {"FACP", "APIC", "HPET", "SPCR"};
+        String[] order = {"FACP", "APIC", "HPET", "WAET"};
         assertEquals(order.length, tables.size());
         for (int i = 0; i < order.length; i++) {
             acpi.sdt(tables.get(i), order[i]);

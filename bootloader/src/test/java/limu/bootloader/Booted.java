@@ -13,6 +13,12 @@ record Booted(SparseMemory ram, BootPlan plan) {
         return boot(elf, config(64 * MIB));
     }
 
+    static Booted boot(byte[] elf, BootConfig cfg, BootOptions options) throws BootException {
+        SparseMemory ram = SparseMemory.filled(cfg.memoryBytes(), 0xAA);
+        BootPlan plan = LimineBoot.load(elf, "kernel.elf", cfg, options, ram);
+        return new Booted(ram, plan);
+    }
+
     static Booted boot(byte[] elf, BootConfig cfg) throws BootException {
         SparseMemory ram = SparseMemory.filled(cfg.memoryBytes(), 0xAA);
         BootPlan plan = LimineBoot.load(elf, "kernel.elf", cfg, ram);

@@ -226,7 +226,7 @@ class LimineBootTest {
         long date = k.request(TestKernel.DATE_AT_BOOT, 0);
         long cmdline = k.request(TestKernel.EXECUTABLE_CMDLINE, 0);
         long efi = k.request(new long[]{0x5ceba5163eaaf6d6L, 0x0a6981610cf65fccL}, 0);
-        long tsc = k.request(new long[]{0x10f2ee1d87d195e4L, 0xf747a2b78f6ddb31L}, 0);
+        long flanterm = k.request(new long[]{0x3259399fe7c5f126L, 0xe01c1c8c5db9d1a9L}, 0);
         long unknown = k.request(new long[]{0x1234, 0x5678}, 0);
         BootConfig cfg = new BootConfig(64 * MIB, "console=ttyS0 héllo", 1_234_567_890L, false);
         Booted b = Booted.boot(k.build(), cfg);
@@ -258,13 +258,14 @@ class LimineBootTest {
         assertEquals("console=ttyS0 héllo", ram.cString(b.fromHhdm(ram.u64(r + 8))));
 
         assertEquals(-1, b.response(efi));
-        assertEquals(-1, b.response(tsc));
+        assertEquals(-1, b.response(flanterm));
         assertEquals(-1, b.response(unknown));
         assertEquals(List.of("paging mode", "bootloader info", "executable cmdline", "firmware type",
                 "executable address", "HHDM", "date at boot"), b.plan().answeredRequests());
         List<String> ignored = b.plan().ignoredRequests();
         assertEquals(3, ignored.size());
-        assertEquals("TSC frequency request at 0x" + Long.toHexString(tsc) + " (not supported yet)", ignored.get(0));
+        assertEquals("flanterm framebuffer parameters request at 0x" + Long.toHexString(flanterm)
+                + " (not supported yet)", ignored.get(0));
         assertEquals("unknown request (id 0x1234, 0x5678) at 0x" + Long.toHexString(unknown), ignored.get(1));
         assertEquals("EFI system table request at 0x" + Long.toHexString(efi)
                 + " (limu boots the kernel as a BIOS PC: there is no EFI)", ignored.get(2));

@@ -129,7 +129,7 @@ class RequestDiscoveryTest {
 
     @Test
     void supportedRevisionsAreAcknowledged() throws Exception {
-        for (int revision = 0; revision <= 5; revision++) {
+        for (int revision = 0; revision <= 6; revision++) {
             TestKernel k = new TestKernel();
             long tag = k.baseRevision(revision);
             Booted b = Booted.boot(k.build());
@@ -143,25 +143,64 @@ class RequestDiscoveryTest {
     }
 
     @Test
-    void tooNewRevisionLoadsAsFiveAndStaysUnsupported() throws Exception {
+    void tooNewRevisionLoadsAsSixAndStaysUnsupported() throws Exception {
         TestKernel k = new TestKernel();
         long tag = k.baseRevision(99);
         Booted b = Booted.boot(k.build());
         assertEquals(99, b.plan().requestedBaseRevision());
-        assertEquals(5, b.plan().baseRevision());
+        assertEquals(6, b.plan().baseRevision());
         assertFalse(b.plan().baseRevisionSupported());
-        assertEquals(5, b.u64AtVirtual(tag + 8));
+        assertEquals(6, b.u64AtVirtual(tag + 8));
         assertEquals(99, b.u64AtVirtual(tag + 16), "left as is, so is_supported() is false");
-        // Revision 6 (non-x86 changes only) would be the next one: also loaded as 5 and reported unsupported.
-        TestKernel six = new TestKernel();
-        long sixTag = six.baseRevision(6);
-        Booted s = Booted.boot(six.build());
-        assertEquals(5, s.plan().baseRevision());
-        assertEquals(6, s.u64AtVirtual(sixTag + 16));
+        // The revision right after the newest one known is treated the same way.
+        TestKernel seven = new TestKernel();
+        long sevenTag = seven.baseRevision(7);
+        Booted s = Booted.boot(seven.build());
+        assertEquals(6, s.plan().baseRevision());
+        assertEquals(7, s.u64AtVirtual(sevenTag + 16));
         // A huge u64 saturates.
         TestKernel huge = new TestKernel();
         huge.baseRevision(-1L);
         assertEquals(Integer.MAX_VALUE, Booted.boot(huge.build()).plan().requestedBaseRevision());
+    }
+
+    @Test
+    void revisionSixIsRevisionFiveOnX86() throws Exception {
+        // Base revision 6 changes only non-x86 machines: every byte the boot writes must be what revision 5 writes,
+        // but for the tag's second word (the revision used).
+        Booted[] booted = new Booted[2];
+        long[] tags = new long[2];
+        for (int i = 0; i < 2; i++) {
+            TestKernel k = new TestKernel();
+            tags[i] = k.baseRevision(5 + i);
+            k.request(TestKernel.MEMMAP, 0);
+            k.request(TestKernel.HHDM, 0);
+            k.request(TestKernel.RSDP, 0);
+            k.request(TestKernel.SMBIOS, 0);
+            k.request(TestKernel.MP, 0);
+            booted[i] = Booted.boot(k.build(), Booted.config(64 * Booted.MIB).withCpus(2));
+        }
+        BootPlan five = booted[0].plan();
+        BootPlan six = booted[1].plan();
+        assertEquals(6, six.baseRevision());
+        assertTrue(six.baseRevisionSupported());
+        assertEquals(five.memoryMap(), six.memoryMap());
+        assertEquals(five.bsp(), six.bsp());
+        assertEquals(five.initialiseLapic(), six.initialiseLapic());
+        assertEquals(five.answeredRequests(), six.answeredRequests());
+        assertEquals(booted[0].ram().writtenPages(), booted[1].ram().writtenPages());
+        long tagPhysical = booted[1].phys(tags[1]);
+        for (long page : booted[0].ram().writtenPages()) {
+            byte[] a = booted[0].ram().bytes(page, 4096);
+            byte[] b = booted[1].ram().bytes(page, 4096);
+            if (page == (tagPhysical & -4096L)) {
+                int at = (int) (tagPhysical - page) + 8;
+                assertEquals(5, a[at]);
+                assertEquals(6, b[at]);
+                a[at] = b[at];
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, "page 0x" + Long.toHexString(page));
+        }
     }
 
     @Test

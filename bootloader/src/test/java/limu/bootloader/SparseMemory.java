@@ -98,6 +98,11 @@ final class SparseMemory implements PhysicalMemory {
         }
     }
 
+    /** Physical addresses of the 4 KiB pages written so far, ascending. */
+    java.util.List<Long> writtenPages() {
+        return pages.keySet().stream().sorted().toList();
+    }
+
     boolean touched(long paddr) {
         return pages.containsKey(paddr & -PAGE);
     }

@@ -46,7 +46,7 @@ public final class Machine implements AutoCloseable {
         BootConfig boot = bootConfig(config, name, kernelDirectory);
         this.memory = new GuestMemory(library, RamLayout.forSize(config.memoryBytes()));
         try {
-            this.plan = LimineBoot.load(elf, name, boot, memory);
+            this.plan = LimineBoot.load(elf, name, boot, config.bootOptions().withTscHz(VirtualClock.TSC_HZ), memory);
             this.symbols = new Symbols(plan.kernel());
             this.framebuffer = plan.framebuffer().map(fb -> new Framebuffer(
                     memory.addWindow(fb.physicalAddress(), fb.mappedBytes()), fb.physicalAddress(), fb.width(),

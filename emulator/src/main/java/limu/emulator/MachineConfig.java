@@ -28,12 +28,15 @@ import java.util.regex.Pattern;
  * @param wallClock virtual time follows the host clock (interactive use) instead of guest work
  * @param devices plug-in devices to attach (found with ServiceLoader)
  * @param x2apic whether the CPUs have an x2APIC (CPUID.1:ECX[21]; the MP request's x2APIC flag)
+ * @param bootOptions the bootloader's own choices: KASLR and its seed, the entropy request's seed, optional ACPI
+ *                    tables
  */
 public record MachineConfig(long memoryBytes, int cpus, String cmdline, long bootEpochSeconds,
                             boolean fiveLevelPaging, Optional<Resolution> framebuffer, List<Module> modules,
                             Optional<Duration> timeout, OutputStream serialOutput, OutputStream debugconOutput,
                             boolean flushEachLine, Optional<Path> unicornLibrary, boolean countInstructions,
-                            boolean wallClock, List<DeviceSpec> devices, boolean x2apic) {
+                            boolean wallClock, List<DeviceSpec> devices, boolean x2apic,
+                            limu.bootloader.BootOptions bootOptions) {
     public static final long DEFAULT_MEMORY = 256L << 20;
     public static final int MAX_CPUS = 64;
     public static final Resolution DEFAULT_FRAMEBUFFER = new Resolution(1280, 800);
@@ -44,6 +47,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         }
         modules = List.copyOf(modules);
         devices = List.copyOf(devices);
+        bootOptions = bootOptions == null ? limu.bootloader.BootOptions.DEFAULT : bootOptions;
     }
 
     /** A display resolution, parsed from {@code WIDTHxHEIGHT}. */
@@ -138,6 +142,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         b.wallClock = wallClock;
         b.devices = devices;
         b.x2apic = x2apic;
+        b.bootOptions = bootOptions;
         return b;
     }
 
@@ -159,6 +164,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         private boolean wallClock;
         private List<DeviceSpec> devices = List.of();
         private boolean x2apic = true;
+        private limu.bootloader.BootOptions bootOptions = limu.bootloader.BootOptions.DEFAULT;
 
         private Builder(OutputStream output) {
             this.serialOutput = output;
@@ -240,6 +246,11 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
             return this;
         }
 
+        public Builder bootOptions(limu.bootloader.BootOptions v) {
+            bootOptions = v;
+            return this;
+        }
+
         public Builder wallClock(boolean v) {
             wallClock = v;
             return this;
@@ -248,7 +259,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         public MachineConfig build() {
             return new MachineConfig(memoryBytes, cpus, cmdline, bootEpochSeconds, fiveLevelPaging, framebuffer,
                     modules, timeout, serialOutput, debugconOutput, flushEachLine, unicornLibrary, countInstructions,
-                    wallClock, devices, x2apic);
+                    wallClock, devices, x2apic, bootOptions);
         }
     }
 }

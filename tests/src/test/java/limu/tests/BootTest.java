@@ -51,7 +51,7 @@ class BootTest {
     @Test
     void aKernelAskingForANewerBaseRevisionIsToldItIsUnsupported() {
         Limu.Result r = Limu.run("run", Limu.kernel("future-revision.elf").toString(), "--timeout", "30s");
-        assertTrue(r.stdout().contains("future-revision: supported=false loaded=5"), r.toString());
+        assertTrue(r.stdout().contains("future-revision: supported=false loaded=6"), r.toString());
         assertEquals(33, r.exitCode(), r.toString());
     }
 

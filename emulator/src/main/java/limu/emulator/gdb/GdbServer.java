@@ -576,6 +576,13 @@ public final class GdbServer implements Debugger, AutoCloseable {
                 return "1";
             case "qSymbol::":
                 return "OK";
+            case "qOffsets": {
+                // gdb reads the kernel's symbols from the ELF at their link addresses; a relocated kernel runs
+                // slid by this much, and gdb adds it to every section when told here (gdb's "Remote Protocol",
+                // General Query Packets).
+                String slide = Long.toHexString(machine.plan().kernelSlide());
+                return "Text=" + slide + ";Data=" + slide;
+            }
             default:
                 break;
         }
