@@ -100,6 +100,7 @@ public final class ElfFile {
     private final List<String> warnings;
     private Symbolizer symbolizer;
     private DwarfLines lines;
+    private DwarfInlines inlines;
 
     private ElfFile(String name, byte[] bytes, int type, long entry, List<Segment> segments, List<Section> sections,
                     List<Symbol> symbols, List<String> warnings) {
@@ -189,6 +190,17 @@ public final class ElfFile {
             lines = DwarfLines.of(this);
         }
         return lines;
+    }
+
+    /**
+     * The DWARF {@code .debug_info} inline chains (empty answers if the file has none); the entry tree is read on
+     * the first question.
+     */
+    public synchronized DwarfInlines inlines() {
+        if (inlines == null) {
+            inlines = DwarfInlines.of(this);
+        }
+        return inlines;
     }
 
     /** The raw file bytes (not a copy). */
