@@ -1,0 +1,148 @@
+package limu.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import limu.bootloader.DwarfInlines;
+import limu.bootloader.DwarfLines;
+import limu.bootloader.ElfFile;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * limu's inline chains against binutils' {@code addr2line -f -i -C} on our own dev and release kernels: for many
+ * addresses across {@code .text} (a fixed stride, plus every function's first byte and the byte before each
+ * function's end), every frame of every chain must name the same function and the same file and line.
+ */
+class InlineChainTest {
+    /** One frame as addr2line prints it: the function, then {@code file:line} ({@code ??:0}, {@code file:?}). */
+    private record Expected(String function, String place) {
+    }
+
+    private static boolean haveAddr2line() {
+        try {
+            Process p = new ProcessBuilder("addr2line", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static List<Long> addresses(ElfFile elf) {
+        ElfFile.Section text = elf.section(".text").orElseThrow();
+        List<Long> out = new ArrayList<>();
+        long stride = Math.max(1, text.size() / 4000) | 1;   // odd, so every byte offset modulo 16 is met
+        for (long a = text.addr(); a < text.addr() + text.size(); a += stride) {
+            out.add(a);
+        }
+        for (ElfFile.Symbol s : elf.symbols()) {
+            if (s.type() == ElfFile.STT_FUNC && s.size() > 0 && s.sectionIndex() == text.index()) {
+                out.add(s.value());
+                out.add(s.value() + s.size() - 1);
+            }
+        }
+        return out;
+    }
+
+    /** Runs addr2line once over all addresses; each address's frames, innermost first. */
+    private static Map<Long, List<Expected>> addr2line(Path elf, List<Long> addresses) throws Exception {
+        Process p = new ProcessBuilder("addr2line", "-a", "-f", "-i", "-C", "-e", elf.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Thread feed = new Thread(() -> {
+            try (var in = p.getOutputStream()) {
+                StringBuilder b = new StringBuilder();
+                for (long a : addresses) {
+                    b.append("0x").append(Long.toHexString(a)).append('\n');
+                }
+                in.write(b.toString().getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        feed.start();
+        String[] lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n");
+        feed.join();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        Map<Long, List<Expected>> out = new LinkedHashMap<>();
+        List<Expected> current = null;
+        for (int i = 0; i < lines.length; i++) {
+            String l = lines[i];
+            if (l.startsWith("0x")) {
+                current = new ArrayList<>();
+                out.put(Long.parseUnsignedLong(l.substring(2), 16), current);
+            } else if (current != null && i + 1 < lines.length) {
+                current.add(new Expected(l, lines[++i].replaceAll(" \\(discriminator \\d+\\)$", "")));
+            }
+        }
+        return out;
+    }
+
+    /** limu's place against addr2line's: same line, and limu's file a trailing part of addr2line's path. */
+    private static boolean samePlace(Optional<DwarfLines.SourceLine> ours, String theirs) {
+        int colon = theirs.lastIndexOf(':');
+        String file = theirs.substring(0, colon);
+        String line = theirs.substring(colon + 1);
+        if (line.equals("0") || line.equals("?") || file.equals("??")) {
+            return ours.isEmpty();
+        }
+        if (ours.isEmpty() || !line.equals(Integer.toString(ours.get().line()))) {
+            return false;
+        }
+        String f = ours.get().file();
+        return file.equals(f) || file.endsWith("/" + f);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"heap-bugs.elf", "heap-bugs-release.elf", "chapter-release.elf", "tutorial-release.elf"})
+    void everyFrameMatchesAddr2line(String kernel) throws Exception {
+        assumeTrue(haveAddr2line(), "binutils' addr2line is not installed");
+        Path path = Limu.kernel(kernel);
+        ElfFile elf = ElfFile.parse(Files.readAllBytes(path), kernel);
+        List<Long> addresses = addresses(elf);
+        Map<Long, List<Expected>> expected = addr2line(path, addresses);
+        assertEquals(addresses.stream().distinct().count(), expected.size(), "addr2line answered every address");
+        DwarfInlines inlines = elf.inlines();
+        int frames = 0;
+        int chainsWithInlines = 0;
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<Long, List<Expected>> e : expected.entrySet()) {
+            List<Expected> want = e.getValue();
+            List<DwarfInlines.Frame> got = inlines.at(e.getKey());
+            if (want.size() == 1 && want.get(0).function().equals("??")) {
+                want = List.of();   // nothing covers it
+            }
+            if (want.size() == 1 && want.get(0).place().endsWith(":?") && got.isEmpty()) {
+                // no line and no DWARF function: addr2line names the nearest symbol, limu uses its symbol table
+                want = List.of();
+            }
+            String difference = got.size() == want.size() ? null
+                    : "frames: limu " + got.size() + ", addr2line " + want.size();
+            for (int i = 0; difference == null && i < got.size(); i++) {
+                if (!got.get(i).function().equals(want.get(i).function())
+                        || !samePlace(got.get(i).line(), want.get(i).place())) {
+                    difference = "frame " + i + ": limu " + got.get(i) + "\n    addr2line " + want.get(i);
+                }
+            }
+            if (difference != null && wrong.size() < 10) {
+                wrong.add(String.format("0x%x: %s", e.getKey(), difference));
+            }
+            frames += got.size();
+            chainsWithInlines += got.size() > 1 ? 1 : 0;
+        }
+        assertTrue(wrong.isEmpty(), kernel + ": chains that differ from addr2line's:\n" + String.join("\n", wrong));
+        assertTrue(chainsWithInlines > 0 || !kernel.contains("release"), "a release kernel inlines");
+        assertTrue(frames >= expected.size(), kernel + ": " + frames + " frames for " + expected.size() + " addresses");
+    }
+}
