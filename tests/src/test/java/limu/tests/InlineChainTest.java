@@ -33,8 +33,12 @@ class InlineChainTest {
     }
 
     private static boolean haveAddr2line() {
+        return runs("addr2line");
+    }
+
+    private static boolean runs(String tool) {
         try {
-            Process p = new ProcessBuilder("addr2line", "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException | InterruptedException e) {
@@ -129,7 +133,7 @@ class InlineChainTest {
             }
             int main(int argc, char **argv) {
                 (void) argv;
-                printf("%d\n", outer(argc * 1000) + middle(argc));
+                printf("%d\\n", outer(argc * 1000) + middle(argc));
                 return 0;
             }
             """;
@@ -137,14 +141,14 @@ class InlineChainTest {
     @ParameterizedTest
     @ValueSource(strings = {"-gdwarf-5", "-gdwarf-4"})
     void gccDwarfMatchesAddr2line(String dwarf, @TempDir Path dir) throws Exception {
-        assumeTrue(haveAddr2line(), "binutils' addr2line is not installed");
+        assumeTrue(haveAddr2line() && runs("gcc"), "binutils' addr2line or gcc is not installed");
         Path source = dir.resolve("inlining.c");
         Files.writeString(source, INLINING_C);
         Path elf = dir.resolve("inlining");
         Process gcc = new ProcessBuilder("gcc", "-O2", dwarf, "-o", elf.toString(), source.toString())
                 .redirectErrorStream(true).start();
         String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assumeTrue(gcc.waitFor(120, TimeUnit.SECONDS) && gcc.exitValue() == 0, "gcc could not build it: " + out);
+        assertTrue(gcc.waitFor(120, TimeUnit.SECONDS) && gcc.exitValue() == 0, "gcc could not build it: " + out);
         compare(elf, "inlining " + dwarf, true);
     }
 
@@ -162,6 +166,7 @@ class InlineChainTest {
         assertEquals(addresses.stream().distinct().count(), expected.size(), "addr2line answered every address");
         DwarfInlines inlines = elf.inlines();
         int frames = 0;
+        int covered = 0;
         int chainsWithInlines = 0;
         List<String> wrong = new ArrayList<>();
         for (Map.Entry<Long, List<Expected>> e : expected.entrySet()) {
@@ -186,10 +191,15 @@ class InlineChainTest {
                 wrong.add(String.format("0x%x: %s", e.getKey(), difference));
             }
             frames += got.size();
+            covered += got.isEmpty() ? 0 : 1;
             chainsWithInlines += got.size() > 1 ? 1 : 0;
         }
         assertTrue(wrong.isEmpty(), kernel + ": chains that differ from addr2line's:\n" + String.join("\n", wrong));
         assertTrue(chainsWithInlines > 0 || !expectInlines, kernel + ": no inlined frames at all");
-        assertTrue(frames >= expected.size(), kernel + ": " + frames + " frames for " + expected.size() + " addresses");
+        // an empty answer everywhere would also "match" where addr2line falls back to symbols
+        assertTrue(covered * 4 >= expected.size(), kernel + ": only " + covered + " of " + expected.size()
+                + " addresses have DWARF frames");
+        System.out.printf("%s: %d addresses, %d with DWARF frames, %d frames, %d chains with inlined calls,"
+                + " all as addr2line%n", kernel, expected.size(), covered, frames, chainsWithInlines);
     }
 }
