@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import limu.bootloader.DwarfInlines;
 import limu.bootloader.DwarfLines;
 import limu.bootloader.ElfFile;
+import limu.emulator.Backtrace;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -108,6 +109,38 @@ class InlineChainTest {
         }
         String f = ours.get().file();
         return file.equals(f) || file.endsWith("/" + f);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBacktraceFrameListsTheInlinedCallsAsAddr2line() throws Exception {
+        assumeTrue(haveAddr2line(), "binutils' addr2line is not installed");
+        Path path = Limu.kernel("heap-bugs-release.elf");
+        ElfFile elf = ElfFile.parse(Files.readAllBytes(path), "heap-bugs-release.elf");
+        long call = 0;
+        for (long a : addresses(elf)) {
+            if (elf.inlines().at(a).size() >= 3 && elf.lines().at(a).isPresent()) {
+                call = a;
+                break;
+            }
+        }
+        assertTrue(call != 0, "a release kernel has code inlined three deep");
+        List<Expected> want = addr2line(path, List.of(call)).get(call);
+        // as a return address: the frame is looked up at the byte before it, in the call
+        String[] lines = Backtrace.frame(elf, "    ", 3, call + 1, true).split("\n");
+        assertEquals(want.size(), lines.length, String.join("\n", lines));
+        String first = String.format("    #3 0x%016x %s (", call + 1, elf.symbolize(call + 1).orElseThrow());
+        assertTrue(lines[0].startsWith(first), lines[0]);
+        String place0 = want.get(0).place();
+        assertTrue(lines[0].endsWith(place0.substring(place0.lastIndexOf(':')) + " in " + want.get(0).function() + ")"),
+                lines[0] + "\n" + want.get(0));
+        for (int i = 1; i < lines.length; i++) {
+            String place = want.get(i).place();
+            assertTrue(lines[i].startsWith("        inlined into " + want.get(i).function() + " ("), lines[i]);
+            assertTrue(lines[i].endsWith(place.substring(place.lastIndexOf(':')) + ")"), lines[i] + "\n" + place);
+            String file = lines[i].substring(lines[i].lastIndexOf(" (") + 2, lines[i].lastIndexOf(':'));
+            String placeFile = place.substring(0, place.lastIndexOf(':'));
+            assertTrue(placeFile.equals(file) || placeFile.endsWith("/" + file), file + " in " + place);
+        }
     }
 
     /** A C program whose static functions gcc inlines into each other, two and three deep, some more than once. */
