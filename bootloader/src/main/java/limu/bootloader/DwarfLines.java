@@ -85,7 +85,26 @@ public final class DwarfLines {
         }
     }
 
-    private static byte[] sectionData(ElfFile elf, byte[] b, String name) {
+    /**
+     * The file table of the line-number program at {@code offset} of {@code .debug_line}, indexed as that unit's
+     * {@code DW_LNS_set_file} and {@code DW_AT_call_file} index it (before version 5 entry 0 is null); empty if the
+     * header cannot be read. Never throws.
+     */
+    static List<String> fileTable(byte[] line, long offset, byte[] lineStr, byte[] str) {
+        if (line == null || offset < 0 || offset >= line.length) {
+            return List.of();
+        }
+        try {
+            Parser p = new Parser(line, lineStr, str);
+            p.headerOnly = true;
+            p.unit((int) offset);
+            return p.fileTable == null ? List.of() : p.fileTable;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            return List.of();
+        }
+    }
+
+    static byte[] sectionData(ElfFile elf, byte[] b, String name) {
         Optional<ElfFile.Section> s = elf.section(name);
         if (s.isEmpty() || s.get().type() == ElfFile.SHT_NOBITS) {
             return null;
@@ -150,6 +169,9 @@ public final class DwarfLines {
         private int n;
         private final List<String> names = new ArrayList<>();
         private final Map<String, Integer> nameIndex = new HashMap<>();
+        /** Only read the header of one unit, keeping its file table in {@link #fileTable}. */
+        private boolean headerOnly;
+        private List<String> fileTable;
 
         Parser(byte[] line, byte[] lineStr, byte[] str) {
             this.b = line == null ? new byte[0] : line;
@@ -267,6 +289,10 @@ public final class DwarfLines {
                     uleb();
                     uleb();
                 }
+            }
+            if (headerOnly) {
+                fileTable = fileNames;
+                return end;
             }
             pos = program;
             runProgram(end, version, addressSize, minInst, defaultIsStmt, lineBase, lineRange, opcodeBase, argCounts,

@@ -106,6 +106,7 @@ public final class ElfFile {
     private final long slide;
     private Symbolizer symbolizer;
     private DwarfLines lines;
+    private DwarfInlines inlines;
 
     private ElfFile(String name, byte[] bytes, int type, long entry, List<Segment> segments, List<Section> sections,
                     List<Symbol> symbols, List<String> warnings) {
@@ -242,6 +243,17 @@ public final class ElfFile {
         }
         return new ElfFile(name, bytes, type, entry + by, List.copyOf(movedSegments), List.copyOf(movedSections),
                 List.copyOf(movedSymbols), warnings, slide + by);
+    }
+
+    /**
+     * The DWARF {@code .debug_info} inline chains (empty answers if the file has none); the entry tree is read on
+     * the first question.
+     */
+    public synchronized DwarfInlines inlines() {
+        if (inlines == null) {
+            inlines = DwarfInlines.of(this);
+        }
+        return inlines;
     }
 
     /** The raw file bytes (not a copy). */

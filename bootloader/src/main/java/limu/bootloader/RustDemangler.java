@@ -150,7 +150,7 @@ final class RustDemangler {
     /** Recursive-descent printer over the text after {@code _R}; back-references are offsets into it. */
     private static final class V0 {
         private static final int MAX_DEPTH = 300;
-        private static final int MAX_OUTPUT = 4096;
+        private static final int MAX_OUTPUT = 1 << 16;   // deeply generic iterator chains run past 4 KiB
 
         private final String s;
         private int pos;

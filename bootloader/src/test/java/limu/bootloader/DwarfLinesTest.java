@@ -16,7 +16,7 @@ class DwarfLinesTest {
     private static final int[] STD_LENGTHS = {0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1};
 
     /** Little-endian bytes with LEB128. */
-    private static final class Bytes extends ByteArrayOutputStream {
+    static final class Bytes extends ByteArrayOutputStream {
         Bytes u8(int... v) {
             for (int x : v) {
                 write(x);

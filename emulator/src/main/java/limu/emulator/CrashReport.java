@@ -39,18 +39,32 @@ final class CrashReport {
                     cpu.index, slice.access().name().toLowerCase(), slice.size(), slice.address(), where);
             default -> String.format("CPU %d: stopped (%s) %s", cpu.index, slice.exit(), where);
         };
-        return new StopReason.GuestCrash(summary, registers(e));
+        return new StopReason.GuestCrash(summary, inlined(rip, symbols) + registers(e));
+    }
+
+    /** Where the code at {@code rip} was inlined, as a report's first lines; "" when it is not inlined code. */
+    private static String inlined(long rip, Symbols symbols) {
+        String chain = symbols.inlinedInto(rip, "  ");
+        return chain.isEmpty() ? "" : String.format("code at 0x%016x%s%n%s", rip, symbols.at(rip), chain);
     }
 
     /** The CPU shut down: the exception chain limu's IDT delivery recorded. */
     static StopReason tripleFault(limu.emulator.cpu.ExceptionChain chain, Symbols symbols) {
-        return new StopReason.TripleFault(chain.summary(symbols::at), chain.report(symbols::at));
+        StringBuilder inlined = new StringBuilder();
+        for (limu.emulator.cpu.ExceptionChain.Link l : chain.links()) {
+            String code = inlined(l.rip(), symbols);
+            if (!code.isEmpty() && inlined.indexOf(code) < 0) {
+                inlined.append(code);
+            }
+        }
+        return new StopReason.TripleFault(chain.summary(symbols::at), inlined + chain.report(symbols::at));
     }
 
     static StopReason unexplainedStop(Vcpu cpu, Symbols symbols) {
         long rip = cpu.engine.read(Register.RIP);
         return new StopReason.GuestCrash(String.format("CPU %d: the engine stopped without a reason at 0x%016x%s"
-                + " (Unicorn ends a triple fault this way)", cpu.index, rip, symbols.at(rip)), registers(cpu.engine));
+                + " (Unicorn ends a triple fault this way)", cpu.index, rip, symbols.at(rip)),
+                inlined(rip, symbols) + registers(cpu.engine));
     }
 
     static String registers(Engine e) {

@@ -228,6 +228,33 @@ class GdbTest {
         assertEquals(33, limu.finish().exitCode());
     }
 
+    @Test
+    void monitorBacktraceAndWhereShowInlinedCalls() throws Exception {
+        String kernel = "gdb-target-release.elf";
+        limu.bootloader.ElfFile elf = limu.bootloader.ElfFile.parse(Files.readAllBytes(Limu.kernel(kernel)), kernel);
+        // a code address in an inlined call, for "monitor where"
+        limu.bootloader.ElfFile.Section text = elf.section(".text").orElseThrow();
+        long inlined = 0;
+        for (long a = text.addr(); a < text.addr() + text.size() && inlined == 0; a++) {
+            if (elf.inlines().at(a).size() > 1) {
+                inlined = a;
+            }
+        }
+        assertTrue(inlined != 0, "the release kernel has inlined code");
+        var chain = elf.inlines().at(inlined);
+        Running limu = limu(kernel, "--gdb-wait");
+        String out = gdb(limu, kernel, "break *gdb_target::leaf", "continue", "monitor bt",
+                String.format("monitor where 0x%x", inlined), "delete", "detach");
+        assertTrue(Pattern.compile("(?m)^#0 0x[0-9a-f]{16} gdb_target::leaf \\(").matcher(out).find(), out);
+        assertTrue(Pattern.compile("(?m)^#1 0x[0-9a-f]{16} gdb_target::middle\\+0x[0-9a-f]+ \\(").matcher(out)
+                .find(), out);
+        assertTrue(Pattern.compile("(?m)^#\\d+ 0x[0-9a-f]{16} gdb_target::outer\\+0x").matcher(out).find(), out);
+        contains(out, String.format("#0 0x%016x ", inlined));
+        contains(out, " in " + chain.get(0).function() + ")");
+        contains(out, "    inlined into " + chain.get(1).function());
+        assertEquals(33, limu.finish().exitCode());
+    }
+
     // ------------------------------------------------------------------ raw protocol
 
     private static String packet(String payload) {

@@ -3,6 +3,8 @@ package limu.emulator.gdb;
 import java.util.Locale;
 import java.util.function.Supplier;
 import limu.bootloader.MemoryMapEntry;
+import limu.bootloader.ElfFile;
+import limu.emulator.Backtrace;
 import limu.emulator.Machine;
 import limu.emulator.unicorn.DescriptorTable;
 import limu.emulator.unicorn.Engine;
@@ -14,6 +16,9 @@ final class Monitor {
             limu monitor commands:
               help            this list
               cpus            every CPU with its state and RIP
+              bt              the selected CPU's backtrace: RIP, then return addresses found on its stack,
+                              each with its chain of inlined calls
+              where ADDR      the function, source line and inlined calls of a code address
               memmap          the memory map limu handed to the kernel
               walk ADDR       the page-table walk of a virtual address on the selected CPU
               gdt             the selected CPU's GDT
@@ -40,6 +45,9 @@ final class Monitor {
             return switch (w[0].toLowerCase(Locale.ROOT)) {
                 case "", "help" -> HELP;
                 case "cpus" -> cpus();
+                case "bt", "backtrace" -> backtrace(e, cpu);
+                case "where" -> w.length < 2 ? "usage: where ADDR\n"
+                        : Backtrace.frame(machine.plan().kernel(), "", 0, parse(w[1]), false);
                 case "memmap", "mem" -> memmap();
                 case "walk" -> w.length < 2 ? "usage: walk ADDR\n" : walk(e, parse(w[1]));
                 case "gdt" -> gdt(e);
@@ -73,6 +81,82 @@ final class Monitor {
             s.append(String.format("CPU %d %-8s rip=0x%016x%s%n", i, machine.cpuState(i), rip, symbol(rip)));
         }
         return s.toString();
+    }
+
+    private static final int MAX_FRAMES = 32;
+    private static final int SCAN_BYTES = 8192;
+
+    /**
+     * RIP, then the words above RSP that point just after a CALL in the kernel's executable segments: without
+     * frame pointers or unwind tables a scan is what is left, so a stale return address of an earlier call can
+     * show up too.
+     */
+    private String backtrace(Engine e, int cpu) {
+        ElfFile kernel = machine.plan().kernel();
+        long rsp = e.read(Register.RSP);
+        StringBuilder s = new StringBuilder(String.format("CPU %d backtrace (RIP, then a scan of the stack at"
+                + " 0x%016x for return addresses):%n", cpu, rsp));
+        s.append(Backtrace.frame(kernel, "", 0, e.read(Register.RIP), false));
+        byte[] stack = new byte[SCAN_BYTES];
+        if (!e.readVirtual(rsp, stack)) {
+            stack = new byte[(int) (4096 - (rsp & 4095))];   // the stack's last mapped page
+            if (!e.readVirtual(rsp, stack)) {
+                return s.append("  (the stack at RSP is not mapped)\n").toString();
+            }
+        }
+        int length = stack.length;
+        int n = 1;
+        for (int off = 0; off + 8 <= length && n < MAX_FRAMES; off += 8) {
+            long word = Rsp.le(stack, off, 8);
+            if (inCode(kernel, word) && followsCall(e, word)) {
+                s.append(Backtrace.frame(kernel, "", n++, word, true));
+            }
+        }
+        return s.toString();
+    }
+
+    private static boolean inCode(ElfFile kernel, long address) {
+        for (ElfFile.Segment seg : kernel.segments()) {
+            if (seg.isLoad() && seg.executable() && Long.compareUnsigned(address, seg.vaddr()) > 0
+                    && Long.compareUnsigned(address, seg.vend()) <= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True if a CALL instruction ends at {@code address}: E8 rel32, or FF /2 in each ModRM form (SDM vol. 2, 2.1.5). */
+    private static boolean followsCall(Engine e, long address) {
+        byte[] b = new byte[7];
+        if (!e.readVirtual(address - 7, b)) {
+            return false;
+        }
+        if ((b[2] & 0xff) == 0xE8) {
+            return true;
+        }
+        for (int length = 2; length <= 7; length++) {
+            int at = 7 - length;
+            if ((b[at] & 0xff) != 0xFF) {
+                continue;
+            }
+            int modrm = b[at + 1] & 0xff;
+            if (((modrm >> 3) & 7) == 2 && callLength(modrm, at + 2 < 7 ? b[at + 2] & 0xff : 0) == length) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The length of {@code FF /2} with this ModRM (and SIB) byte. */
+    private static int callLength(int modrm, int sib) {
+        int mod = modrm >> 6;
+        int rm = modrm & 7;
+        return switch (mod) {
+            case 3 -> 2;
+            case 0 -> rm == 4 ? ((sib & 7) == 5 ? 7 : 3) : rm == 5 ? 6 : 2;
+            case 1 -> rm == 4 ? 4 : 3;
+            default -> rm == 4 ? 7 : 6;
+        };
     }
 
     private String symbol(long address) {
