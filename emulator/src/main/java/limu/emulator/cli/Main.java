@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code limu}: the command line. */
-@Command(name = "limu", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "limu", mixinStandardHelpOptions = true, versionProvider = VersionReport.class,
         description = "Boots x86_64 kernels written for the Limine boot protocol straight from their ELF file:"
                 + " no firmware, no ISO, no bootloader binary.",
         subcommands = {RunCommand.class, TestCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class},
@@ -49,13 +49,5 @@ public final class Main {
             return ExitCodes.INTERNAL_ERROR;
         });
         return cli.execute(args);
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"limu " + (v == null ? "0.1.0" : v)};
-        }
     }
 }
