@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
             "odd N:the guest wrote v to the isa-debug-exit port 0xf4: N = (v << 1) | 1, as QEMU",
             "2:bad command line",
             "4:kernel rejected (missing file, not an ELF64 x86_64 executable, bad layout)",
-            "6:engine unavailable (libunicorn missing or older than 2.1, native shim not built)",
+            "6:engine unavailable (libunicorn missing or older than 2.1, native shim missing, not Linux x86_64)",
             "8:guest crashed (triple fault: an exception its IDT cannot deliver; access to unbacked physical memory)",
             "10:timeout",
             "12:internal error in limu",
