@@ -150,6 +150,31 @@ class DistributionTest {
                 r.toString());
     }
 
+    /**
+     * A class-data-sharing archive at lib/limu.jsa is handed to the JVM: one
+     * made by a first run (a dynamic archive) is then mapped, which
+     * {@code -Xshare:on} insists on and the class-loading log shows.
+     */
+    @Test
+    void aClassDataSharingArchiveInLibIsUsed() throws IOException {
+        Path archive = unpacked.resolve("lib/limu.jsa");
+        try {
+            Map<String, String> env = userEnvironment();
+            env.put("LIMU_JAVA_OPTS", "-XX:ArchiveClassesAtExit=" + archive);
+            Limu.Result made = Limu.exec(List.of(work.resolve("links/limu").toString(), "devices"), env, work);
+            assertEquals(0, made.exitCode(), made.toString());
+            assertTrue(Files.isRegularFile(archive), made.toString());
+
+            env.put("LIMU_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info");
+            Limu.Result r = Limu.exec(List.of(work.resolve("links/limu").toString(), "devices"), env, work);
+            assertEquals(0, r.exitCode(), r.toString());
+            assertTrue(Pattern.compile("limu\\.emulator\\.cli\\.Main source: shared objects file \\(top\\)")
+                    .matcher(r.stdout()).find(), r.stdout());
+        } finally {
+            Files.deleteIfExists(archive);
+        }
+    }
+
     @Test
     void limuTestRunsKernelsInParallel() {
         Limu.Result r = limu("test", "--success-exit-code", "33", "--log-dir", "logs", "hello.elf", "hello-release.elf");
