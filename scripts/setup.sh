@@ -2,7 +2,8 @@
 # Installs what limu needs on a fresh Debian machine, idempotently, saying what it does:
 #   - Java 17 (JDK), Maven, gcc           (apt)   to build limu and its JNI shim
 #   - python3 with pip                    (apt)   to fetch Unicorn's wheel
-#   - Unicorn 2.1.4: libunicorn.so.2 and headers, unpacked from PyPI's `unicorn` wheel into .limu/unicorn
+#   - Unicorn 2.1.4: libunicorn.so.2 and headers, unpacked from PyPI's `unicorn` wheel into .limu/unicorn,
+#     and its license texts from PyPI's `unicorn` source distribution into .limu/unicorn/licenses
 #   - rustc-web, cargo-web, rust-web-src  (apt)   to build kernel-images/ (skipped with --no-rust)
 #   - gdb                                 (apt)   for the debugger tests (skipped with --no-rust)
 # Usage: scripts/setup.sh [--no-rust]
@@ -75,6 +76,31 @@ PY
     # swap in whole, so a limu running meanwhile never sees half a library
     rm -rf "$UC"
     mv "$new" "$UC"
+    rm -rf "$dl"
+fi
+# The wheel carries no license file; Unicorn's source distribution on PyPI does (GPL-2.0, with QEMU's
+# notes on its parts). scripts/dist.sh puts them in the distribution next to the library they cover.
+if [ -f "$UC/licenses/COPYING" ] && [ -f "$UC/licenses/LICENSE" ] && [ -f "$UC/licenses/CREDITS.TXT" ]; then
+    say "Unicorn $UNICORN_VERSION: license texts present in .limu/unicorn/licenses"
+else
+    say "Unicorn $UNICORN_VERSION: fetching PyPI's unicorn source distribution for its license texts"
+    dl="$ROOT/.limu/download.$$"
+    new="$UC/licenses.new.$$"
+    rm -rf "$dl" "$new"
+    mkdir -p "$dl" "$new"
+    python3 -m pip download --quiet --no-deps --no-binary=:all: --dest "$dl" "unicorn==$UNICORN_VERSION" >&2
+    python3 - "$dl" "$new" "$UNICORN_VERSION" <<'PY'
+import pathlib, sys, tarfile
+dl, dest, version = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
+wanted = {f"unicorn-{version}/src/qemu/COPYING": "COPYING",
+          f"unicorn-{version}/src/qemu/LICENSE": "LICENSE",
+          f"unicorn-{version}/src/CREDITS.TXT": "CREDITS.TXT"}
+with tarfile.open(next(dl.glob("unicorn-*.tar.gz"))) as t:
+    for member, name in wanted.items():
+        (dest / name).write_bytes(t.extractfile(member).read())
+PY
+    rm -rf "$UC/licenses"
+    mv "$new" "$UC/licenses"
     rm -rf "$dl"
 fi
 say "done"

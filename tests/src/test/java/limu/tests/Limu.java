@@ -74,8 +74,13 @@ final class Limu {
     }
 
     static Result exec(List<String> cmd, Map<String, String> env) {
+        return exec(cmd, env, HOME);
+    }
+
+    /** As {@link #exec(List, Map)}, in the folder {@code dir}. */
+    static Result exec(List<String> cmd, Map<String, String> env, Path dir) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(HOME.toFile());
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
             pb.environment().remove("LIMU_UNICORN_LIB");
             pb.environment().putAll(env);
             long t0 = System.nanoTime();

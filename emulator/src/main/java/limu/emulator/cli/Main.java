@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code limu}: the command line. */
-@Command(name = "limu", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "limu", mixinStandardHelpOptions = true, versionProvider = VersionReport.class,
         description = "Boots x86_64 kernels written for the Limine boot protocol straight from their ELF file:"
                 + " no firmware, no ISO, no bootloader binary.",
         subcommands = {RunCommand.class, TestCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class},
@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
             "odd N:the guest wrote v to the isa-debug-exit port 0xf4: N = (v << 1) | 1, as QEMU",
             "2:bad command line",
             "4:kernel rejected (missing file, not an ELF64 x86_64 executable, bad layout)",
-            "6:engine unavailable (libunicorn missing or older than 2.1, native shim not built)",
+            "6:engine unavailable (libunicorn missing or older than 2.1, native shim missing, not Linux x86_64)",
             "8:guest crashed (triple fault: an exception its IDT cannot deliver; access to unbacked physical memory)",
             "10:timeout",
             "12:internal error in limu",
@@ -49,13 +49,5 @@ public final class Main {
             return ExitCodes.INTERNAL_ERROR;
         });
         return cli.execute(args);
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"limu " + (v == null ? "0.1.0" : v)};
-        }
     }
 }

@@ -1,32 +1,15 @@
 package limu.emulator.unicorn;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** The JNI shim of native/ (limu_shim.c): hooks, the slice runner and guest RAM allocation. */
 final class Shim {
-    private static final String RESOURCE = "/limu/native/liblimu_shim.so";
-
     private Shim() {
     }
 
-    /** Loads the shim from the classpath and binds it to the same libunicorn JNA opened. */
+    /** Loads the shim (from limu's bundle) and binds it to the same libunicorn JNA opened. */
     static void load(Path unicornLibrary) {
-        try (InputStream in = Shim.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new UnicornException("the native shim " + RESOURCE
-                        + " is not on the classpath (build the native module with Maven)");
-            }
-            Path tmp = Files.createTempFile("limu-shim", ".so");
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            System.load(tmp.toAbsolutePath().toString());
-        } catch (IOException e) {
-            throw new UnicornException("cannot unpack the native shim: " + e.getMessage());
-        }
+        System.load(BundledLibraries.library(BundledLibraries.SHIM).toString());
         String error = bind(unicornLibrary.toString());
         if (error != null) {
             throw new UnicornException("native shim cannot use " + unicornLibrary + ": " + error);

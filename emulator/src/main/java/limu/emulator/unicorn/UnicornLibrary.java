@@ -4,15 +4,16 @@ import com.sun.jna.NativeLibrary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Finds, loads and version-checks libunicorn, once per JVM.
  *
  * <p>Where the library comes from, first match wins: an explicit path (the
  * {@code --unicorn-lib} option), the {@code LIMU_UNICORN_LIB} environment
- * variable, the {@code limu.unicorn.lib} system property, then the copy that
- * scripts/setup.sh unpacks from PyPI's {@code unicorn} 2.1.4 wheel into
- * {@code .limu/unicorn/lib} under {@code limu.home}. Unicorn 2.0.x is refused:
+ * variable, the {@code limu.unicorn.lib} system property, then the Unicorn
+ * 2.1.4 that limu bundles ({@link BundledLibraries}: limu-native's jar, or the
+ * distribution's {@code lib/native}). Unicorn 2.0.x is refused:
  * it walks the guest page tables and then uses the virtual address as the
  * physical one, so no real kernel runs on it.
  */
@@ -24,14 +25,17 @@ public final class UnicornLibrary {
 
     private final Path path;
     private final int version;
+    private final String source;
 
-    private UnicornLibrary(Path path, int version) {
+    private UnicornLibrary(Path path, int version, String source) {
         this.path = path;
         this.version = version;
+        this.source = source;
     }
 
     /** The library in use: loads it on first call. */
     public static synchronized UnicornLibrary load(Optional<Path> explicit) {
+        BundledLibraries.requireSupportedPlatform(System.getProperty("os.name"), System.getProperty("os.arch"));
         Located where = locate(explicit);
         if (loaded != null) {
             if (!loaded.path.equals(where.path)) {
@@ -42,8 +46,8 @@ public final class UnicornLibrary {
         }
         if (!Files.isRegularFile(where.path)) {
             throw new UnicornException("libunicorn not found at " + where.path + " (" + where.source
-                    + "); run scripts/setup.sh, which unpacks Unicorn 2.1.4 from PyPI's unicorn wheel, or set "
-                    + ENV + " to a libunicorn.so.2 of version 2.1 or newer");
+                    + "); point it at a libunicorn.so.2 of version 2.1 or newer, or leave it unset to use the"
+                    + " Unicorn 2.1.4 limu bundles (in a clone, scripts/setup.sh fetches it from PyPI's unicorn wheel)");
         }
         int version;
         try {
@@ -59,7 +63,7 @@ public final class UnicornLibrary {
             throw new UnicornException("cannot load libunicorn from " + where.path + ": " + e.getMessage());
         }
         Shim.load(where.path);
-        loaded = new UnicornLibrary(where.path, version);
+        loaded = new UnicornLibrary(where.path, version, where.source);
         return loaded;
     }
 
@@ -72,6 +76,11 @@ public final class UnicornLibrary {
         return version;
     }
 
+    /** How the library was chosen, e.g. "from LIMU_UNICORN_LIB" or "bundled with limu". */
+    public String source() {
+        return source;
+    }
+
     public String versionString() {
         return describe(version);
     }
@@ -80,23 +89,27 @@ public final class UnicornLibrary {
         return ((v >>> 24) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff);
     }
 
-    private record Located(Path path, String source) {
+    record Located(Path path, String source) {
     }
 
     private static Located locate(Optional<Path> explicit) {
+        return locate(explicit, Optional.ofNullable(System.getenv(ENV)),
+                Optional.ofNullable(System.getProperty("limu.unicorn.lib")),
+                () -> BundledLibraries.library(BundledLibraries.UNICORN));
+    }
+
+    /** The precedence itself; {@code bundled} is asked only when nothing else names a library. */
+    static Located locate(Optional<Path> explicit, Optional<String> env, Optional<String> property,
+                          Supplier<Path> bundled) {
         if (explicit.isPresent()) {
             return new Located(explicit.get().toAbsolutePath(), "from --unicorn-lib");
         }
-        String env = System.getenv(ENV);
-        if (env != null && !env.isBlank()) {
-            return new Located(Path.of(env).toAbsolutePath(), "from " + ENV);
+        if (env.filter(s -> !s.isBlank()).isPresent()) {
+            return new Located(Path.of(env.get()).toAbsolutePath(), "from " + ENV);
         }
-        String prop = System.getProperty("limu.unicorn.lib");
-        if (prop != null && !prop.isBlank()) {
-            return new Located(Path.of(prop).toAbsolutePath(), "from -Dlimu.unicorn.lib");
+        if (property.filter(s -> !s.isBlank()).isPresent()) {
+            return new Located(Path.of(property.get()).toAbsolutePath(), "from -Dlimu.unicorn.lib");
         }
-        String home = System.getProperty("limu.home", ".");
-        return new Located(Path.of(home, ".limu", "unicorn", "lib", "libunicorn.so.2").toAbsolutePath(),
-                "limu's own copy");
+        return new Located(bundled.get(), "bundled with limu");
     }
 }
