@@ -7,8 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.TreeMap;
-import limu.bootloader.BootPlan;
+import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
 import limu.bootloader.MemoryMapEntry;
 import limu.bootloader.MemoryType;
 import limu.emulator.heap.AllocatorEntryPoints.Kind;
@@ -24,8 +26,10 @@ import limu.emulator.heap.HeapChecker.Violation;
 final class BlockLedger {
     private static final int FREED_HISTORY = 100_000;
 
-    private final BootPlan plan;
-    private final StackUnwinder image;
+    private final long hhdm;
+    private final List<MemoryMapEntry> memoryMap;
+    private final LongPredicate inKernelImage;
+    private final LongFunction<Optional<String>> symbols;
     /** Every shim is watched: frees are seen, so the ledger knows which blocks are live. */
     private final boolean tracksLifetimes;
     private final TreeMap<Long, Block> live = new TreeMap<>();
@@ -40,10 +44,16 @@ final class BlockLedger {
     private final long[] calls = new long[Kind.values().length];
     private long nullReturns, liveBytes, peakLiveBytes, totalAllocatedBytes;
 
-    /** {@code image} tells which addresses belong to the kernel image (never heap memory). */
-    BlockLedger(BootPlan plan, StackUnwinder image, boolean tracksLifetimes) {
-        this.plan = plan;
-        this.image = image;
+    /**
+     * Blocks must lie in {@code memoryMap}'s usable memory seen through the HHDM at {@code hhdm}, never in
+     * the kernel image ({@code inKernelImage}); {@code symbols} names an image address in a report.
+     */
+    BlockLedger(long hhdm, List<MemoryMapEntry> memoryMap, LongPredicate inKernelImage,
+                LongFunction<Optional<String>> symbols, boolean tracksLifetimes) {
+        this.hhdm = hhdm;
+        this.memoryMap = memoryMap;
+        this.inKernelImage = inKernelImage;
+        this.symbols = symbols;
         this.tracksLifetimes = tracksLifetimes;
     }
 
@@ -215,16 +225,15 @@ final class BlockLedger {
 
     /** Null when [ptr, ptr+size) lies in USABLE memory through the HHDM, else where it lies. */
     private String location(long ptr, long size) {
-        long hhdm = plan.hhdmOffset();
-        if (image.inImage(ptr)) {
-            String sym = plan.kernel().symbolize(ptr).map(s -> " (" + s + ")").orElse("");
+        if (inKernelImage.test(ptr)) {
+            String sym = symbols.apply(ptr).map(s -> " (" + s + ")").orElse("");
             return String.format("0x%x is in the kernel image%s, not in usable memory", ptr, sym);
         }
         long phys = ptr - hhdm;
         if (Long.compareUnsigned(ptr, hhdm) < 0 || Long.compareUnsigned(phys, 1L << 52) >= 0) {
             return String.format("0x%x is not in the higher-half direct map (HHDM at 0x%x)", ptr, hhdm);
         }
-        for (MemoryMapEntry m : plan.memoryMap()) {
+        for (MemoryMapEntry m : memoryMap) {
             if (phys >= m.base() && phys < m.end()) {
                 if (m.type() != MemoryType.USABLE) {
                     return String.format("physical 0x%x is %s memory (%s)", phys, m.type(), explain(m.type()));

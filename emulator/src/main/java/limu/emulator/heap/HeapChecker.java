@@ -60,7 +60,8 @@ public final class HeapChecker {
         boolean tracksLifetimes = entries.missing().isEmpty() || entries.talcLevel() || entries.globalAllocLevel();
         this.walker = new TalcWalker(memory, plan.hhdmOffset(), plan.kernel());
         this.unwinder = new StackUnwinder(plan.kernel(), engines.get(0));
-        this.ledger = new BlockLedger(plan, unwinder, tracksLifetimes);
+        this.ledger = new BlockLedger(plan.hhdmOffset(), plan.memoryMap(), unwinder::inImage,
+                plan.kernel()::symbolize, tracksLifetimes);
         this.reports = new HeapReports(options, entries, ledger, unwinder, log);
         this.hooks = new AllocatorHooks(options, plan, memory, engines, entries.watched(), walker, ledger, unwinder,
                 reports, log);
