@@ -61,7 +61,7 @@ public final class HeapPicture {
         List<long[]> spans = checker.spans();
         List<TalcWalker.Gap> gaps = checker.freeChunks();
         Map<String, long[]> bySite = new LinkedHashMap<>();
-        for (HeapChecker.Block b : checker.liveBlockList()) {
+        for (Block b : checker.liveBlockList()) {
             bySite.computeIfAbsent(checker.site(b.frames()), k -> new long[1])[0] += b.size();
         }
         Map<String, Color> legend = new LinkedHashMap<>();
@@ -74,7 +74,7 @@ public final class HeapPicture {
         for (long[] s : spans) {
             regions.add(s);
             long used = s[0] + 0x410;   // talc's bins, then the live blocks
-            for (HeapChecker.Block b : checker.liveBlockList()) {
+            for (Block b : checker.liveBlockList()) {
                 if (b.ptr() >= s[0] && b.ptr() < s[1]) {
                     used = Math.max(used, b.end());
                 }
@@ -95,7 +95,7 @@ public final class HeapPicture {
             // paint by the majority of bytes: accumulate per cell
             long[] live = new long[n], free = new long[n];
             Color[] liveColour = new Color[n];
-            for (HeapChecker.Block b : checker.liveBlockList()) {
+            for (Block b : checker.liveBlockList()) {
                 if (b.ptr() < s[0] || b.ptr() >= s[1]) {
                     continue;
                 }

@@ -3,14 +3,15 @@ package limu.emulator.heap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.NavigableMap;
 import limu.bootloader.ElfFile;
 import limu.emulator.GuestMemory;
 import limu.emulator.unicorn.Engine;
 
 /**
- * {@code --heap-check=deep}: walks talc's metadata in guest memory (talc <b>4.4.x</b> layout only,
- * shared/FACTS.md 3.1; other versions or allocators are reported as inconsistent, not understood).
+ * {@code --heap-check=deep}: walks talc's metadata in guest memory (talc <b>4.4.x</b> layout only, as
+ * docs/heap-checking.md describes it; other versions or allocators are reported as inconsistent, not
+ * understood).
  *
  * <p>The bins array is at B+8 of the first claimed span (B = its base, word aligned); the
  * {@code Talc} struct is found by looking for the word B+8 (its {@code bins} field) in the
@@ -69,7 +70,7 @@ final class TalcWalker {
     }
 
     /** Null when consistent, else what is not. {@code live}: null when lifetimes are not tracked. */
-    String walk(Engine e, List<long[]> spans, TreeMap<Long, HeapChecker.Block> live) {
+    String walk(Engine e, List<long[]> spans, NavigableMap<Long, Block> live) {
         gaps.clear();
         long b = (spans.get(0)[0] + 7) & ~7L;
         long bins = b + 8;
@@ -128,9 +129,9 @@ final class TalcWalker {
                                 + " expected", at, node - 8, below);
                     }
                     if (live != null) {
-                        Map.Entry<Long, HeapChecker.Block> l = live.floorEntry(node + size - 1);
+                        Map.Entry<Long, Block> l = live.floorEntry(node + size - 1);
                         if (l != null && l.getValue().end() > node) {
-                            HeapChecker.Block x = l.getValue();
+                            Block x = l.getValue();
                             return String.format("%s (%d bytes): overlaps live block 0x%x-0x%x", at, size, x.ptr(),
                                     x.end());
                         }
@@ -148,7 +149,7 @@ final class TalcWalker {
                 return a;
             }
             if (live != null) {
-                for (HeapChecker.Block x : live.values()) {
+                for (Block x : live.values()) {
                     if (!inSpans(spans, x.ptr(), Math.max(1, x.size()))) {
                         continue;
                     }
@@ -164,7 +165,7 @@ final class TalcWalker {
         return null;
     }
 
-    private String checkTag(HeapChecker.Block x) {
+    private String checkTag(Block x) {
         long post = (x.ptr() + x.size() + 7) & ~7L;
         long w = word(post);
         long tagAt = post;

@@ -1,0 +1,267 @@
+package limu.emulator.heap;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
+import limu.bootloader.MemoryMapEntry;
+import limu.bootloader.MemoryType;
+import limu.emulator.heap.AllocatorEntryPoints.Kind;
+import limu.emulator.heap.HeapChecker.Violation;
+
+/**
+ * The shadow of the kernel's heap: the blocks live now, a bounded history of freed ones, the spans the
+ * allocator was given, and the tallies of the exit summary. It decides what is wrong with a block
+ * handed out or given back (alignment, where it lies, overlap with a live block, double and invalid
+ * frees, a layout that differs from the allocation's) and with a stray access; it never reads guest
+ * memory.
+ */
+final class BlockLedger {
+    private static final int FREED_HISTORY = 100_000;
+
+    private final long hhdm;
+    private final List<MemoryMapEntry> memoryMap;
+    private final LongPredicate inKernelImage;
+    private final LongFunction<Optional<String>> symbols;
+    /** Every shim is watched: frees are seen, so the ledger knows which blocks are live. */
+    private final boolean tracksLifetimes;
+    private final TreeMap<Long, Block> live = new TreeMap<>();
+    private final LinkedHashMap<Long, Block> freed = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Block> e) {
+            return size() > FREED_HISTORY;
+        }
+    };
+    private final TreeMap<Long, Block> freedByAddress = new TreeMap<>();
+    private final List<long[]> spans = new ArrayList<>();
+    private final long[] calls = new long[Kind.values().length];
+    private long nullReturns, liveBytes, peakLiveBytes, totalAllocatedBytes;
+
+    /**
+     * Blocks must lie in {@code memoryMap}'s usable memory seen through the HHDM at {@code hhdm}, never in
+     * the kernel image ({@code inKernelImage}); {@code symbols} names an image address in a report.
+     */
+    BlockLedger(long hhdm, List<MemoryMapEntry> memoryMap, LongPredicate inKernelImage,
+                LongFunction<Optional<String>> symbols, boolean tracksLifetimes) {
+        this.hhdm = hhdm;
+        this.memoryMap = memoryMap;
+        this.inKernelImage = inKernelImage;
+        this.symbols = symbols;
+        this.tracksLifetimes = tracksLifetimes;
+    }
+
+    boolean tracksLifetimes() {
+        return tracksLifetimes;
+    }
+
+    /** Counts a call; talc's grow and shrink count as realloc. */
+    void countCall(Kind kind) {
+        ++calls[(kind == Kind.TALC_GROW || kind == Kind.TALC_SHRINK ? Kind.REALLOC : kind).ordinal()];
+    }
+
+    long calls(Kind kind) {
+        return calls[kind.ordinal()];
+    }
+
+    void nullReturn() {
+        nullReturns++;
+    }
+
+    long nullReturns() {
+        return nullReturns;
+    }
+
+    long liveBytes() {
+        return liveBytes;
+    }
+
+    long peakLiveBytes() {
+        return peakLiveBytes;
+    }
+
+    long totalAllocatedBytes() {
+        return totalAllocatedBytes;
+    }
+
+    Block live(long ptr) {
+        return live.get(ptr);
+    }
+
+    Collection<Block> liveBlocks() {
+        return live.values();
+    }
+
+    NavigableMap<Long, Block> liveByAddress() {
+        return Collections.unmodifiableNavigableMap(live);
+    }
+
+    List<long[]> spans() {
+        return spans;
+    }
+
+    /** A span the allocator was given (claim, extend): every block must lie inside one. */
+    void addSpan(long start, long end) {
+        spans.add(new long[] {start, end});
+    }
+
+    /** A block about to be freed or reallocated: null when {@code ptr} is live with this layout. */
+    Finding checkRelease(long ptr, long size, long align) {
+        Block old = live.get(ptr);
+        if (old == null) {
+            Block f = freed.get(ptr);
+            if (f != null) {
+                return new Finding(Violation.DOUBLE_FREE, f, "the block was already freed");
+            }
+            Map.Entry<Long, Block> in = live.floorEntry(ptr);
+            Block inside = in != null && in.getValue().end() > ptr ? in.getValue() : null;
+            return new Finding(Violation.INVALID_FREE, inside, inside != null
+                    ? String.format("the pointer is %d bytes into a live block", ptr - inside.ptr())
+                    : "no allocation ever returned this pointer");
+        }
+        if (old.size() != size || old.align() != align) {
+            return new Finding(Violation.WRONG_LAYOUT, old,
+                    String.format("allocated with size %d, align %d", old.size(), old.align()));
+        }
+        return null;
+    }
+
+    /** {@code block} was freed by call {@code call} on {@code cpu}. */
+    void free(Block block, int cpu, long call, long[] frames) {
+        removeLive(block);
+        Block fb = block.freedBy(cpu, call, frames);
+        freed.put(block.ptr(), fb);
+        freedByAddress.put(block.ptr(), fb);
+    }
+
+    /** A realloc of {@code old} returned {@code ptr}: the old block ends (freed when it moved). */
+    void reallocated(Block old, long ptr, int cpu, long call, long[] frames) {
+        removeLive(old);
+        if (ptr != old.ptr()) {
+            freed.put(old.ptr(), old.freedBy(cpu, call, frames));
+        }
+    }
+
+    /** A block the allocator returned: null when it is sound (then it is live), else what is wrong. */
+    Finding allocate(Block b) {
+        long ptr = b.ptr(), size = b.size(), align = b.align();
+        if (align > 0 && Long.remainderUnsigned(ptr, align) != 0) {
+            return new Finding(Violation.MISALIGNED, null, String.format("0x%x is not a multiple of %d", ptr, align));
+        }
+        String where = location(ptr, size);
+        if (where != null) {
+            return new Finding(Violation.OUTSIDE_USABLE, null, where);
+        }
+        if (!spans.isEmpty() && spans.stream().noneMatch(s -> Long.compareUnsigned(ptr, s[0]) >= 0
+                && Long.compareUnsigned(ptr + size, s[1]) <= 0)) {
+            return new Finding(Violation.OUTSIDE_HEAP, null, "the allocator was given " + spansText());
+        }
+        Map.Entry<Long, Block> below = live.floorEntry(b.end() - 1);
+        if (below != null && below.getValue().end() > ptr) {
+            Block other = below.getValue();
+            // the other block was returned after this call entered the allocator: the two calls overlapped
+            boolean concurrent = other.cpu() != b.cpu() && other.returnSeq() > b.entrySeq();
+            return new Finding(concurrent ? Violation.RACE : Violation.OVERLAP, other,
+                    String.format("it overlaps the live block 0x%x-0x%x%s", other.ptr(), other.end(),
+                            concurrent ? String.format(" that CPU %d got while this call was in the allocator",
+                                    other.cpu()) : ""));
+        }
+        if (tracksLifetimes) {
+            live.put(ptr, b);
+        }
+        freed.remove(ptr);
+        if (!freedByAddress.isEmpty()) {
+            freedByAddress.subMap(ptr, b.end()).clear();
+            Map.Entry<Long, Block> fl = freedByAddress.lowerEntry(ptr);
+            if (fl != null && fl.getValue().end() > ptr) {
+                freedByAddress.remove(fl.getKey());
+            }
+        }
+        liveBytes += size;
+        totalAllocatedBytes += size;
+        peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+        return null;
+    }
+
+    /**
+     * An access of {@code size} bytes at the heap address {@code v} from outside the allocator: null when
+     * a live block holds it, else a use after free, an overflow past a block's end, or a wild access.
+     */
+    Finding strayAccess(long v, int size) {
+        Map.Entry<Long, Block> l = live.floorEntry(v);
+        if (l != null && l.getValue().end() >= v + size) {
+            return null;
+        }
+        Map.Entry<Long, Block> fr = freedByAddress.floorEntry(v);
+        if (fr != null && fr.getValue().end() > v) {
+            Block block = fr.getValue();
+            return new Finding(Violation.USE_AFTER_FREE, block,
+                    String.format("the address is %d bytes into a freed block", v - block.ptr()));
+        }
+        // talc rounds a chunk up to 8 bytes and puts its tag word after it: still the block's chunk
+        if (l != null && v >= l.getValue().ptr() && v < ((l.getValue().ptr() + l.getValue().size() + 7) & ~7L) + 8) {
+            Block block = l.getValue();
+            return new Finding(Violation.OVERFLOW, block,
+                    String.format("the access starts %d bytes past the end of a live block (%s)",
+                            v - block.ptr() - block.size(), v < block.end() ? "and runs past it"
+                                    : "in talc's chunk padding or tag"));
+        }
+        Block block = l != null && l.getValue().end() > v - 4096 ? l.getValue() : null;
+        return new Finding(Violation.WILD_ACCESS, block, "no live block holds it (free memory or talc's metadata)"
+                + (block != null ? "; the nearest live block below is shown" : ""));
+    }
+
+    private void removeLive(Block b) {
+        if (live.remove(b.ptr()) != null) {
+            liveBytes -= b.size();
+        }
+    }
+
+    /** Null when [ptr, ptr+size) lies in USABLE memory through the HHDM, else where it lies. */
+    private String location(long ptr, long size) {
+        if (inKernelImage.test(ptr)) {
+            String sym = symbols.apply(ptr).map(s -> " (" + s + ")").orElse("");
+            return String.format("0x%x is in the kernel image%s, not in usable memory", ptr, sym);
+        }
+        long phys = ptr - hhdm;
+        if (Long.compareUnsigned(ptr, hhdm) < 0 || Long.compareUnsigned(phys, 1L << 52) >= 0) {
+            return String.format("0x%x is not in the higher-half direct map (HHDM at 0x%x)", ptr, hhdm);
+        }
+        for (MemoryMapEntry m : memoryMap) {
+            if (phys >= m.base() && phys < m.end()) {
+                if (m.type() != MemoryType.USABLE) {
+                    return String.format("physical 0x%x is %s memory (%s)", phys, m.type(), explain(m.type()));
+                }
+                if (phys + size > m.end()) {
+                    return String.format("physical 0x%x-0x%x runs past the end of the usable entry 0x%x-0x%x",
+                            phys, phys + size, m.base(), m.end());
+                }
+                return null;
+            }
+        }
+        return String.format("physical 0x%x is in no memory-map entry", phys);
+    }
+
+    private static String explain(MemoryType t) {
+        return switch (t) {
+            case BOOTLOADER_RECLAIMABLE -> "page tables, stacks and the bootloader's responses";
+            case EXECUTABLE_AND_MODULES -> "the kernel image and modules";
+            case FRAMEBUFFER -> "the framebuffer";
+            default -> "not RAM the kernel may allocate from";
+        };
+    }
+
+    private String spansText() {
+        StringBuilder b = new StringBuilder();
+        for (long[] s : spans) {
+            b.append(b.length() == 0 ? "" : ", ").append(String.format("0x%x-0x%x", s[0], s[1]));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,204 @@
+package limu.emulator.heap;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import limu.bootloader.ElfFile;
+import limu.emulator.unicorn.Engine;
+
+/**
+ * Backtraces for heap reports, from a stack scan: the words above RSP that point into the kernel's
+ * executable segments just after a CALL instruction. The kernels limu targets keep no frame pointers
+ * and limu does not unwind DWARF CFI, so a stale return address can show up; a direct CALL whose
+ * target is not the function the previous frame is in is skipped for that reason.
+ */
+final class StackUnwinder {
+    private static final int SCAN_BYTES = 2048;
+    private static final int MAX_FRAMES = 12;
+
+    /** One executable segment of the kernel as loaded: where it starts and its bytes. */
+    private record Text(long start, byte[] code) {
+        long end() {
+            return start + code.length;
+        }
+    }
+
+    private final ElfFile kernel;
+    private final List<Text> text = new ArrayList<>();
+    private final long imageStart, imageEnd;
+
+    /** Reads the kernel's code through {@code reader}'s page tables (it is loaded by now). */
+    StackUnwinder(ElfFile kernel, Engine reader) {
+        this.kernel = kernel;
+        long lo = -1, hi = 0;   // unsigned
+        for (ElfFile.Segment s : kernel.segments()) {
+            if (!s.isLoad()) {
+                continue;
+            }
+            lo = Long.compareUnsigned(s.vaddr(), lo) < 0 ? s.vaddr() : lo;
+            hi = Long.compareUnsigned(s.vend(), hi) > 0 ? s.vend() : hi;
+            if (s.executable() && s.fileSize() > 0 && s.fileSize() < Integer.MAX_VALUE) {
+                byte[] code = new byte[(int) s.fileSize()];
+                if (reader.readVirtual(s.vaddr(), code)) {
+                    text.add(new Text(s.vaddr(), code));
+                }
+            }
+        }
+        imageStart = lo;
+        imageEnd = hi;
+    }
+
+    /** Return addresses above RSP at a call's entry: [RSP] first, then each word that follows a CALL. */
+    long[] backtrace(Engine e, long rsp, long callee) {
+        return backtrace(e, rsp, callee, false);
+    }
+
+    /** {@code inside}: RSP is inside a function's frame (an access), not at a call's return address. */
+    long[] backtrace(Engine e, long rsp, long callee, boolean inside) {
+        int len = (int) Math.min(SCAN_BYTES, 4096 - (rsp & 4095) + 4096);
+        byte[] stack = new byte[len];
+        if (!e.readVirtual(rsp, stack)) {
+            stack = new byte[(int) (4096 - (rsp & 4095))];
+            if (!e.readVirtual(rsp, stack)) {
+                return new long[0];
+            }
+        }
+        ByteBuffer bb = ByteBuffer.wrap(stack).order(ByteOrder.LITTLE_ENDIAN);
+        long[] out = new long[MAX_FRAMES];
+        int n = 0;
+        for (int off = 0; off + 8 <= stack.length && n < MAX_FRAMES; off += 8) {
+            long w = bb.getLong(off);
+            if (off > 0 || inside) {
+                int call = callBefore(w);
+                if (call == 0) {
+                    continue;   // not a return address
+                }
+                if (call > 0 && callee != 0 && w + directCallDisplacement(w) != callee) {
+                    continue;   // a direct call to another function: a stale word of an earlier call
+                }
+            } else if (!inText(w)) {
+                break;
+            }
+            out[n++] = w;
+            callee = functionStart(w);
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** The word at [RSP], 0 when unmapped. */
+    static long readStackWord(Engine e, long rsp) {
+        byte[] w = new byte[8];
+        return e.readVirtual(rsp, w) ? ByteBuffer.wrap(w).order(ByteOrder.LITTLE_ENDIAN).getLong() : 0;
+    }
+
+    /** {@code a} lies in the kernel image (any loaded segment). */
+    boolean inImage(long a) {
+        return Long.compareUnsigned(a, imageStart) >= 0 && Long.compareUnsigned(a, imageEnd) < 0;
+    }
+
+    private boolean inText(long a) {
+        for (Text t : text) {
+            if (Long.compareUnsigned(a, t.start()) > 0 && Long.compareUnsigned(a, t.end()) <= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Where the function around {@code a} starts (from its symbol), or 0. */
+    long functionStart(long a) {
+        String s = kernel.symbolize(a).orElse(null);
+        if (s == null) {
+            return 0;
+        }
+        int plus = s.lastIndexOf("+0x");
+        return plus < 0 ? a : a - Long.parseUnsignedLong(s.substring(plus + 3), 16);
+    }
+
+    /** The segment holding the {@code before} bytes below the return address {@code a}, or null. */
+    private Text segmentBefore(long a, int before) {
+        for (Text t : text) {
+            if (Long.compareUnsigned(a, t.start() + before) >= 0 && Long.compareUnsigned(a, t.end()) <= 0) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private long directCallDisplacement(long a) {
+        Text t = segmentBefore(a, 5);
+        if (t == null) {
+            return 0;
+        }
+        int p = (int) (a - t.start());
+        return ByteBuffer.wrap(t.code(), p - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+
+    /** 1: {@code a} follows a direct CALL rel32; -1: an indirect CALL; 0: no CALL (not a return address). */
+    private int callBefore(long a) {
+        Text t = segmentBefore(a, 2);
+        if (t == null) {
+            return 0;
+        }
+        byte[] c = t.code();
+        int p = (int) (a - t.start());
+        if (p >= 5 && (c[p - 5] & 0xff) == 0xE8) {
+            return 1;                                  // call rel32 (SDM Vol. 2A, CALL: E8 cd)
+        }
+        if ((c[p - 2] & 0xff) == 0xFF && (c[p - 1] & 0x38) == 0x10 && (c[p - 1] & 0xC0) == 0xC0) {
+            return -1;                                 // call reg (FF /2, ModRM mod 11)
+        }
+        for (int k = 3; k <= 7 && p >= k; k++) {       // call [mem] (FF /2 with ModRM, SIB, displacement)
+            if ((c[p - k] & 0xff) == 0xFF && (c[p - k + 1] & 0x38) == 0x10) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+
+    /** The first frame outside the allocator machinery (alloc, core, talc, spin, the GlobalAlloc impl). */
+    String site(long[] frames) {
+        String first = null;
+        for (long f : frames) {
+            String s = kernel.symbolize(f).orElse(null);
+            if (s == null) {
+                continue;
+            }
+            if (first == null) {
+                first = s;
+            }
+            if (!machinery(s)) {
+                return s;
+            }
+        }
+        return first == null ? (frames.length > 0 ? String.format("0x%x", frames[0]) : "") : first;
+    }
+
+    private static boolean machinery(String s) {
+        String t = s.startsWith("<") ? s.substring(1) : s;
+        return t.startsWith("alloc::") || t.startsWith("core::") || t.startsWith("__rust") || t.startsWith("__rg_")
+                || t.startsWith("talc::") || t.startsWith("spin::") || t.startsWith("lock_api::")
+                || s.contains(" as core::alloc::global::GlobalAlloc>") || s.contains(" as alloc::alloc::Allocator>");
+    }
+
+    /**
+     * One line a frame: number, address, symbol and file:line. {@code access}: frame 0 is the accessing
+     * instruction itself; every other frame is a return address, whose CALL is the byte before it.
+     */
+    String describe(long[] frames, boolean access) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < frames.length; i++) {
+            long at = access && i == 0 ? frames[i] : frames[i] - 1;
+            b.append(String.format("    #%d 0x%016x %s%s%n", i, frames[i], symbol(frames[i]),
+                    kernel.lines().at(at).map(l -> " (" + l + ")").orElse("")));
+        }
+        return b.toString();
+    }
+
+    /** The kernel symbol at {@code a} (name+offset), or "?". */
+    String symbol(long a) {
+        return kernel.symbolize(a).orElse("?");
+    }
+}
