@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import limu.bootloader.ElfFile;
+import limu.emulator.Backtrace;
 import limu.emulator.unicorn.Engine;
 
 /**
@@ -184,15 +185,14 @@ final class StackUnwinder {
     }
 
     /**
-     * One line a frame: number, address, symbol and file:line. {@code access}: frame 0 is the accessing
-     * instruction itself; every other frame is a return address, whose CALL is the byte before it.
+     * One line a frame: number, address, symbol and file:line, then the calls it was inlined into, each with its
+     * own file:line. {@code access}: frame 0 is the accessing instruction itself; every other frame is a return
+     * address, whose CALL is the byte before it.
      */
     String describe(long[] frames, boolean access) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < frames.length; i++) {
-            long at = access && i == 0 ? frames[i] : frames[i] - 1;
-            b.append(String.format("    #%d 0x%016x %s%s%n", i, frames[i], symbol(frames[i]),
-                    kernel.lines().at(at).map(l -> " (" + l + ")").orElse("")));
+            b.append(Backtrace.frame(kernel, "    ", i, frames[i], !(access && i == 0)));
         }
         return b.toString();
     }
