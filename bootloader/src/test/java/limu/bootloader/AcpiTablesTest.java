@@ -158,7 +158,7 @@ class AcpiTablesTest {
     void tablesChainFromTheRsdpInGuestMemory(int revision) throws Exception {
         TestKernel k = new TestKernel();
         k.baseRevision(revision);
-        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).withCpus(4));
+        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).cpus(4));
         AcpiReader acpi = new AcpiReader(b.ram());
         long rsdpAddress = b.plan().rsdpPhysical();
         assertEquals(0xF0000, rsdpAddress);

@@ -15,13 +15,13 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import limu.bootloader.BootException;
 import limu.bootloader.BootPlan;
+import limu.bootloader.FramebufferSize;
 import limu.bootloader.MemoryMapEntry;
+import limu.bootloader.ModuleFile;
 import limu.emulator.Durations;
 import limu.emulator.ExitCodes;
 import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
-import limu.emulator.MachineConfig.Module;
-import limu.emulator.MachineConfig.Resolution;
 import limu.emulator.Sizes;
 import limu.emulator.StopReason;
 import limu.emulator.unicorn.UnicornException;
@@ -251,12 +251,12 @@ public final class RunCommand implements Callable<Integer> {
 
     private MachineConfig config() throws IOException {
         long bytes = Sizes.parse(memory);
-        Optional<Resolution> display = framebufferSize.equals("none") ? Optional.empty()
-                : Optional.of(Resolution.parse(framebufferSize));
+        Optional<FramebufferSize> display = framebufferSize.equals("none") ? Optional.empty()
+                : Optional.of(FramebufferSize.parse(framebufferSize));
         if (screenshot != null && display.isEmpty()) {
             throw new IllegalArgumentException("--screenshot needs a framebuffer (not --framebuffer none)");
         }
-        List<Module> files = modules.stream().map(Module::parse).toList();
+        List<ModuleFile> files = modules.stream().map(ModuleFile::parse).toList();
         if (!timeMode.equals("virtual") && !timeMode.equals("wall")) {
             throw new IllegalArgumentException("--time " + timeMode + ": expected virtual or wall");
         }

@@ -1,0 +1,53 @@
+package limu.bootloader;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the machine offers the kernel, as far as the bootloader needs to know. The emulator's machine configuration
+ * implements it, so the one value the command line or a test builds is what {@link LimineBoot#load} reads. Values
+ * are range-checked when the boot starts and a bad one is reported as a {@link BootException}.
+ * <p>
+ * Settings most machines leave alone are default methods, so a new one is one more method here and an override
+ * where a configuration wants another value.
+ */
+public interface BootOptions {
+    int MAX_CPUS = 64;
+
+    /** Guest RAM size (see {@link RamLayout#forSize} for the accepted sizes). */
+    long memoryBytes();
+
+    /** Number of CPUs, 1–{@value #MAX_CPUS}; CPU {@code i} has local APIC ID and ACPI UID {@code i}, 0 is the BSP. */
+    int cpus();
+
+    /** The executable command line (Executable Cmdline request, the executable file's string); never null. */
+    String cmdline();
+
+    /** UNIX time reported by the Date At Boot request. */
+    long bootEpochSeconds();
+
+    /** Whether the CPU offers 5-level paging (LA57); the kernel gets it only if it asks. */
+    boolean fiveLevelPaging();
+
+    /**
+     * The display, if the machine has one: its framebuffer is then always placed and listed in the memory map,
+     * whether or not the kernel makes the Framebuffer request.
+     */
+    Optional<FramebufferSize> framebuffer();
+
+    /** Modules from the machine configuration, in order (after the kernel's internal modules). */
+    List<ModuleFile> modules();
+
+    /** Whether the CPUs offer x2APIC mode (CPUID.1:ECX[21]); the MP request may then enable it. */
+    boolean x2apic();
+
+    /** MMIO addresses of the local APIC, I/O APIC and HPET, as the ACPI tables describe them. */
+    default DeviceAddresses deviceAddresses() {
+        return DeviceAddresses.DEFAULT;
+    }
+
+    /** The Bootloader Performance request's values. */
+    default BootloaderTimes bootloaderTimes() {
+        return BootloaderTimes.DEFAULT;
+    }
+}
