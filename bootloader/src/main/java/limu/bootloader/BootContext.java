@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a request needs to build its response: the placed boot, guest RAM, the allocator and the platform's
- * firmware tables; and where requests leave what the boot plan reports beyond their responses (parked APs, loaded
- * files, x2APIC).
+ * What a request needs to build its response: the machine, the boot volume, the placed boot, guest RAM, the
+ * allocator and the firmware tables; and where requests leave what the boot plan reports beyond their responses
+ * (parked APs, loaded files, x2APIC).
  */
 final class BootContext {
     private static final int RESPONSE_ALIGN = 16;
@@ -17,34 +17,35 @@ final class BootContext {
     }
 
     private final String fileName;
-    private final BootConfig config;
+    private final BootOptions machine;
+    private final BootVolume volume;
+    private final List<byte[]> machineModules;
     private final PhysicalMemory ram;
     private final PhysicalAllocator allocator;
     private final KernelImage image;
     private final int baseRevision;
     private final int pagingLevels;
     private final long hhdmOffset;
-    private final Platform.Tables platform;
+    private final FirmwareTables.Placed firmware;
     private final long stackSize;
     private final List<ParkedAp> parkedAps = new ArrayList<>();
     private final List<LoadedFile> loadedFiles = new ArrayList<>();
     private boolean x2apicEnabled;
     private long cmdline = -1;
-    private final BootOptions options;
-
-    BootContext(String fileName, BootConfig config, PhysicalMemory ram, PhysicalAllocator allocator,
-                KernelImage image, int baseRevision, int pagingLevels, long hhdmOffset, Platform.Tables platform,
-                long stackSize, BootOptions options) {
-        this.options = options;
+    BootContext(String fileName, BootOptions machine, BootVolume volume, List<byte[]> machineModules,
+                PhysicalMemory ram, PhysicalAllocator allocator, KernelImage image, int baseRevision, int pagingLevels,
+                long hhdmOffset, FirmwareTables.Placed firmware, long stackSize) {
         this.fileName = fileName;
-        this.config = config;
+        this.machine = machine;
+        this.volume = volume;
+        this.machineModules = List.copyOf(machineModules);
         this.ram = ram;
         this.allocator = allocator;
         this.image = image;
         this.baseRevision = baseRevision;
         this.pagingLevels = pagingLevels;
         this.hhdmOffset = hhdmOffset;
-        this.platform = platform;
+        this.firmware = firmware;
         this.stackSize = stackSize;
     }
 
@@ -52,13 +53,17 @@ final class BootContext {
         return fileName;
     }
 
-    BootConfig config() {
-        return config;
+    BootOptions machine() {
+        return machine;
     }
 
-    /** The bootloader's own choices (KASLR, entropy seed, optional ACPI tables). */
-    BootOptions options() {
-        return options;
+    BootVolume volume() {
+        return volume;
+    }
+
+    /** The contents of {@code machine().modules()}, read when the boot started, in the same order. */
+    List<byte[]> machineModules() {
+        return machineModules;
     }
 
     int baseRevision() {
@@ -96,8 +101,8 @@ final class BootContext {
     }
 
     /** ACPI, SMBIOS and framebuffer placement. */
-    Platform.Tables platform() {
-        return platform;
+    FirmwareTables.Placed firmware() {
+        return firmware;
     }
 
     /** Bytes of every stack (BSP and APs), a multiple of 4 KiB. */
@@ -107,8 +112,7 @@ final class BootContext {
 
     /** The kernel's path on the boot volume. */
     String kernelPath() {
-        String path = config.kernelPath();
-        return path == null ? VolumePath.ofFileName(fileName) : VolumePath.normalise(path);
+        return volume.kernelPath().map(VolumePath::normalise).orElse(VolumePath.ofFileName(fileName));
     }
 
     /** Zeroed bootloader-reclaimable memory for a response (16-byte aligned); its revision field reads 0. */
@@ -139,7 +143,7 @@ final class BootContext {
      */
     long cmdlineString() throws BootException {
         if (cmdline < 0) {
-            cmdline = string(config.cmdline(), "the cmdline");
+            cmdline = string(machine.cmdline(), "the cmdline");
         }
         return cmdline;
     }

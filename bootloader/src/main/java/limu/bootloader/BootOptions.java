@@ -1,68 +1,86 @@
 package limu.bootloader;
 
 import java.util.List;
-import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The bootloader's own choices, beside the machine ({@link BootConfig}): where a relocatable kernel goes, what the
- * entropy request hands out, and which optional ACPI tables the firmware adds.
- *
- * @param kaslrSeed         empty: a relocatable kernel runs at its link address (slid into the top 2 GiB only if it
- *                          is linked below it), as Limine 10 and later do by default; present: it is slid by a
- *                          random amount chosen as Limine's KASLR chooses it, from a generator seeded with this value
- *                          (see {@link KaslrSlide})
- * @param entropySeed       seeds the generator whose bytes answer the entropy request, so runs are reproducible
- * @param extraAcpiTables   signatures of optional ACPI tables to add after QEMU's set ({@code SPCR}), upper case
- * @param tscHz             the CPUs' TSC rate, reported by the TSC frequency request; 0 leaves that request
- *                          unanswered (a machine whose TSC rate is not known)
+ * What the machine offers the kernel, as far as the bootloader needs to know. The emulator's machine configuration
+ * implements it, so the one value the command line or a test builds is what {@link LimineBoot#load} reads. Values
+ * are range-checked when the boot starts and a bad one is reported as a {@link BootException}.
+ * <p>
+ * Settings most machines leave alone are default methods, so a new one is one more method here and an override
+ * where a configuration wants another value.
  */
-public record BootOptions(OptionalLong kaslrSeed, long entropySeed, List<String> extraAcpiTables, long tscHz) {
+public interface BootOptions {
+    int MAX_CPUS = 64;
     /** The seed of {@code --kaslr} without a value. */
-    public static final long DEFAULT_KASLR_SEED = 1;
+    long DEFAULT_KASLR_SEED = 1;
     /** The seed of the entropy request's generator without {@code --seed}. */
-    public static final long DEFAULT_ENTROPY_SEED = 0;
-    /** The optional ACPI tables limu can add. */
-    public static final List<String> OPTIONAL_ACPI_TABLES = List.of("SPCR");
+    long DEFAULT_ENTROPY_SEED = 0;
+    /** The optional ACPI tables limu can add after QEMU's set, by signature. */
+    List<String> OPTIONAL_ACPI_TABLES = List.of("SPCR");
     /** limu's virtual TSC: 1 GHz, one tick a nanosecond of virtual time. */
-    public static final long DEFAULT_TSC_HZ = 1_000_000_000L;
-    public static final BootOptions DEFAULT = new BootOptions(OptionalLong.empty(), DEFAULT_ENTROPY_SEED, List.of(),
-            DEFAULT_TSC_HZ);
+    long DEFAULT_TSC_HZ = 1_000_000_000L;
 
-    public BootOptions {
-        kaslrSeed = kaslrSeed == null ? OptionalLong.empty() : kaslrSeed;
-        extraAcpiTables = extraAcpiTables == null ? List.of()
-                : extraAcpiTables.stream().map(t -> t.toUpperCase(Locale.ROOT)).distinct().toList();
+    /** Guest RAM size (see {@link RamLayout#forSize} for the accepted sizes). */
+    long memoryBytes();
+
+    /** Number of CPUs, 1–{@value #MAX_CPUS}; CPU {@code i} has local APIC ID and ACPI UID {@code i}, 0 is the BSP. */
+    int cpus();
+
+    /** The executable command line (Executable Cmdline request, the executable file's string); never null. */
+    String cmdline();
+
+    /** UNIX time reported by the Date At Boot request. */
+    long bootEpochSeconds();
+
+    /** Whether the CPU offers 5-level paging (LA57); the kernel gets it only if it asks. */
+    boolean fiveLevelPaging();
+
+    /**
+     * The display, if the machine has one: its framebuffer is then always placed and listed in the memory map,
+     * whether or not the kernel makes the Framebuffer request.
+     */
+    Optional<FramebufferSize> framebuffer();
+
+    /** Modules from the machine configuration, in order (after the kernel's internal modules). */
+    List<ModuleFile> modules();
+
+    /** Whether the CPUs offer x2APIC mode (CPUID.1:ECX[21]); the MP request may then enable it. */
+    boolean x2apic();
+
+    /** MMIO addresses of the local APIC, I/O APIC and HPET, as the ACPI tables describe them. */
+    default DeviceAddresses deviceAddresses() {
+        return DeviceAddresses.DEFAULT;
     }
 
-    public BootOptions withKaslrSeed(OptionalLong value) {
-        return new BootOptions(value, entropySeed, extraAcpiTables, tscHz);
+    /** The Bootloader Performance request's values. */
+    default BootloaderTimes bootloaderTimes() {
+        return BootloaderTimes.DEFAULT;
     }
 
-    public BootOptions withEntropySeed(long value) {
-        return new BootOptions(kaslrSeed, value, extraAcpiTables, tscHz);
+    /**
+     * Empty: a relocatable kernel runs at its link address (slid into the top 2 GiB only if it is linked below it),
+     * as Limine 10 and later do by default. Present: it is slid by a random amount chosen as Limine's KASLR chooses
+     * it, from a generator seeded with this value (see {@link KaslrSlide}).
+     */
+    default OptionalLong kaslrSeed() {
+        return OptionalLong.empty();
     }
 
-    public BootOptions withExtraAcpiTables(List<String> value) {
-        return new BootOptions(kaslrSeed, entropySeed, value, tscHz);
+    /** Seeds the generator whose values answer the entropy request, so runs are reproducible. */
+    default long entropySeed() {
+        return DEFAULT_ENTROPY_SEED;
     }
 
-    public BootOptions withTscHz(long value) {
-        return new BootOptions(kaslrSeed, entropySeed, extraAcpiTables, value);
+    /** Signatures of optional ACPI tables to add after QEMU's set (upper case, e.g. {@code SPCR}). */
+    default List<String> extraAcpiTables() {
+        return List.of();
     }
 
-    /** Whether the firmware adds the optional table {@code signature}. */
-    boolean hasAcpiTable(String signature) {
-        return extraAcpiTables.contains(signature);
-    }
-
-    /** Refuses an ACPI table limu cannot add; the message lists those it can. */
-    public void check() throws BootException {
-        for (String t : extraAcpiTables) {
-            if (!OPTIONAL_ACPI_TABLES.contains(t)) {
-                throw new BootException("ACPI table '" + t + "' cannot be added; limu's optional tables: "
-                        + String.join(", ", OPTIONAL_ACPI_TABLES).toLowerCase(Locale.ROOT));
-            }
-        }
+    /** The CPUs' TSC rate, reported by the TSC frequency request; 0 leaves that request unanswered. */
+    default long tscHz() {
+        return DEFAULT_TSC_HZ;
     }
 }

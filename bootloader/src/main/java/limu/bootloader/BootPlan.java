@@ -6,6 +6,7 @@ import java.util.Optional;
 /**
  * The outcome of {@link LimineBoot#load}: guest RAM already holds the kernel, the page tables, every response and
  * the firmware tables; this says how to start the CPUs, what the emulator must map besides RAM, and what was done.
+ * The bootloader makes it with a {@link Builder}, one named setter for each part.
  *
  * @param bsp                    entry state of the bootstrap processor (CPU 0)
  * @param memoryMap              the memory map exactly as reported to the kernel (also when it did not ask)
@@ -54,5 +55,135 @@ public record BootPlan(CpuEntryState bsp, List<MemoryMapEntry> memoryMap, long h
         ignoredRequests = List.copyOf(ignoredRequests);
         aps = List.copyOf(aps);
         files = List.copyOf(files);
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects the plan as {@link LimineBoot#load} works it out; each setter is named after the component. */
+    static final class Builder {
+        private CpuEntryState bsp;
+        private List<MemoryMapEntry> memoryMap = List.of();
+        private long hhdmOffset;
+        private int requestedBaseRevision = -1;
+        private int baseRevision;
+        private boolean baseRevisionSupported = true;
+        private int pagingLevels = 4;
+        private long kernelPhysicalBase;
+        private long kernelVirtualBase;
+        private List<String> answeredRequests = List.of();
+        private List<String> ignoredRequests = List.of();
+        private ElfFile kernel;
+        private int cpuCount = 1;
+        private List<ApStart> aps = List.of();
+        private boolean x2apicEnabled;
+        private boolean initialiseLapic;
+        private long rsdpPhysical;
+        private Optional<FramebufferPlan> framebuffer = Optional.empty();
+        private List<LoadedFile> files = List.of();
+        private DeviceAddresses devices = DeviceAddresses.DEFAULT;
+        private boolean kernelRelocatable;
+        private long kernelSlide;
+        private int relocations;
+
+        private Builder() {
+        }
+
+        Builder bsp(CpuEntryState v) {
+            bsp = v;
+            return this;
+        }
+
+        Builder memoryMap(List<MemoryMapEntry> v) {
+            memoryMap = v;
+            return this;
+        }
+
+        Builder hhdmOffset(long v) {
+            hhdmOffset = v;
+            return this;
+        }
+
+        /** The revision the kernel asked for (-1: no tag), the one it was loaded with, and whether it was known. */
+        Builder baseRevision(int requested, int used, boolean supported) {
+            requestedBaseRevision = requested;
+            baseRevision = used;
+            baseRevisionSupported = supported;
+            return this;
+        }
+
+        Builder pagingLevels(int v) {
+            pagingLevels = v;
+            return this;
+        }
+
+        Builder kernel(ElfFile file, long physicalBase, long virtualBase) {
+            kernel = file;
+            kernelPhysicalBase = physicalBase;
+            kernelVirtualBase = virtualBase;
+            return this;
+        }
+
+        Builder requests(List<String> answered, List<String> ignored) {
+            answeredRequests = answered;
+            ignoredRequests = ignored;
+            return this;
+        }
+
+        Builder cpuCount(int v) {
+            cpuCount = v;
+            return this;
+        }
+
+        Builder aps(List<ApStart> v) {
+            aps = v;
+            return this;
+        }
+
+        Builder x2apicEnabled(boolean v) {
+            x2apicEnabled = v;
+            return this;
+        }
+
+        Builder initialiseLapic(boolean v) {
+            initialiseLapic = v;
+            return this;
+        }
+
+        Builder rsdpPhysical(long v) {
+            rsdpPhysical = v;
+            return this;
+        }
+
+        Builder framebuffer(Optional<FramebufferPlan> v) {
+            framebuffer = v;
+            return this;
+        }
+
+        Builder files(List<LoadedFile> v) {
+            files = v;
+            return this;
+        }
+
+        Builder devices(DeviceAddresses v) {
+            devices = v;
+            return this;
+        }
+
+        /** A position-independent kernel moved {@code slide} bytes by applying {@code relocations} entries. */
+        Builder relocation(boolean relocatable, long slide, int relocationCount) {
+            kernelRelocatable = relocatable;
+            kernelSlide = slide;
+            relocations = relocationCount;
+            return this;
+        }
+
+        BootPlan build() {
+            return new BootPlan(bsp, memoryMap, hhdmOffset, requestedBaseRevision, baseRevision,
+                    baseRevisionSupported, pagingLevels, kernelPhysicalBase, kernelVirtualBase, answeredRequests,
+                    ignoredRequests, kernel, cpuCount, aps, x2apicEnabled, initialiseLapic, rsdpPhysical, framebuffer,
+                    files, devices, kernelRelocatable, kernelSlide, relocations);
+        }
     }
 }

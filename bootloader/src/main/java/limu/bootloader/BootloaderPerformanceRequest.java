@@ -4,7 +4,7 @@ import java.util.OptionalLong;
 
 /**
  * Bootloader Performance: {@code response { u64 revision; u64 reset_usec; u64 init_usec; u64 exec_usec; }}, the
- * machine's fixed {@link BootConfig#times()} (limu's boot takes no guest time).
+ * machine's fixed {@link BootOptions#bootloaderTimes()} (limu's boot takes no guest time).
  */
 final class BootloaderPerformanceRequest extends LimineRequest {
     BootloaderPerformanceRequest() {
@@ -13,7 +13,7 @@ final class BootloaderPerformanceRequest extends LimineRequest {
 
     @Override
     OptionalLong respond(FoundRequest request, BootContext context) throws BootException {
-        BootloaderTimes t = context.config().times();
+        BootloaderTimes t = context.machine().bootloaderTimes();
         long response = context.allocateResponse(32, "the bootloader performance response");
         context.writeU64(response + 8, t.resetUsec());
         context.writeU64(response + 16, t.initUsec());

@@ -11,7 +11,7 @@ final class DateAtBootRequest extends LimineRequest {
     @Override
     OptionalLong respond(FoundRequest request, BootContext context) throws BootException {
         long response = context.allocateResponse(16, "the date at boot response");
-        context.writeU64(response + 8, context.config().bootEpochSeconds());
+        context.writeU64(response + 8, context.machine().bootEpochSeconds());
         return OptionalLong.of(response);
     }
 }

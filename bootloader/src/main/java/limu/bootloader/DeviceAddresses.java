@@ -3,7 +3,7 @@ package limu.bootloader;
 /**
  * Where the platform devices sit in guest-physical address space, so that the ACPI tables the bootloader writes
  * and the devices the emulator attaches agree. All three must lie in the PCI hole (3–4 GiB), be 4 KiB aligned and
- * not overlap (checked by {@link BootConfig}); the defaults are a PC's and QEMU's.
+ * not overlap (checked when the boot starts); the defaults are a PC's and QEMU's.
  *
  * @param localApic base of every CPU's xAPIC window (MADT local APIC address; IA32_APIC_BASE)
  * @param ioApic    base of the I/O APIC (MADT I/O APIC entry, GSI base 0)

@@ -35,7 +35,7 @@ final class EntropyRequest extends LimineRequest {
         context.writeU64(response + 8, count);
         if (count > 0) {
             long values = context.allocate(8 * count, 16, "the entropy values");
-            context.write(values, values(context.options().entropySeed(), (int) count));
+            context.write(values, values(context.machine().entropySeed(), (int) count));
             context.writeU64(response + 16, context.hhdm(values));
         }
         return OptionalLong.of(response);

@@ -20,7 +20,7 @@ final class ExecutableFileRequest extends LimineRequest {
         long file = LimineFile.write(context, copy, elf.length, path, context.cmdlineString(), "the kernel file");
         long response = context.allocateResponse(16, "the executable file response");
         context.writeU64(response + 8, context.hhdm(file));
-        context.loadedFiles().add(new LoadedFile("executable", path, context.config().cmdline(), copy, elf.length));
+        context.loadedFiles().add(new LoadedFile("executable", path, context.machine().cmdline(), copy, elf.length));
         return OptionalLong.of(response);
     }
 }

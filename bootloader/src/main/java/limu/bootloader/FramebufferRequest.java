@@ -6,8 +6,8 @@ import java.util.OptionalLong;
 /**
  * Framebuffer: {@code response { u64 revision; u64 framebuffer_count; limine_framebuffer **framebuffers; }},
  * response revision 1 (each framebuffer lists its video modes). One framebuffer, the machine's display
- * ({@link Platform}), with one video mode, the current one; no EDID. {@code address} is its HHDM address (the HHDM
- * maps it write-combining in every base revision).
+ * ({@link FirmwareTables}), with one video mode, the current one; no EDID. {@code address} is its HHDM address (the
+ * HHDM maps it write-combining in every base revision).
  * <p>
  * {@code limine_framebuffer} (80 bytes): address, width, height, pitch (u64 each), u16 bpp, u8 memory_model (1 =
  * RGB), red/green/blue mask size and shift (u8 each), 7 unused bytes, u64 edid_size, edid pointer, then (response
@@ -28,7 +28,7 @@ final class FramebufferRequest extends LimineRequest {
 
     @Override
     OptionalLong respond(FoundRequest request, BootContext context) throws BootException {
-        Optional<FramebufferPlan> placed = context.platform().framebuffer();
+        Optional<FramebufferPlan> placed = context.firmware().framebuffer();
         if (placed.isEmpty()) {
             return OptionalLong.empty();
         }

@@ -17,7 +17,7 @@ import java.util.OptionalLong;
  * ACPI tables (ACPI_RECLAIMABLE) and the FACS (ACPI_NVS), the GDT and responses, the files (executable copy,
  * modules: EXECUTABLE_AND_MODULES), the AP stacks, the BSP stack, the page tables and last the memory map; all of
  * it BOOTLOADER_RECLAIMABLE unless said otherwise. The RSDP and SMBIOS entry points sit in the BIOS area at 0xF0000
- * and the framebuffer in the PCI hole at 0xFD000000 (see {@link Platform}). Physical 0x1000–0x9f000 and 1 MiB
+ * and the framebuffer in the PCI hole at 0xFD000000 (see {@link FirmwareTables}). Physical 0x1000–0x9f000 and 1 MiB
  * upwards otherwise stay USABLE.
  * <p>
  * Order of work, as in Limine's {@code limine_load}: load the image; read and answer the base revision tag; find
@@ -44,25 +44,22 @@ public final class LimineBoot {
      *
      * @param elf     the kernel file's bytes (kept by the returned plan's {@link ElfFile}; do not modify)
      * @param elfName how error messages name the file, e.g. {@code kernel.elf}
-     * @param cfg     the machine
-     * @param ram     guest RAM covering every region of {@code RamLayout.forSize(cfg.memoryBytes())}
-     * @throws BootException if the file is not a bootable Limine kernel or does not fit the machine
+     * @param machine what the machine offers
+     * @param volume  the boot volume the kernel came from
+     * @param ram     guest RAM covering every region of {@code RamLayout.forSize(machine.memoryBytes())}
+     * @throws BootException if the file is not a bootable Limine kernel or does not fit the machine, or a module
+     *                       file cannot be read
      */
-    public static BootPlan load(byte[] elf, String elfName, BootConfig cfg, PhysicalMemory ram) throws BootException {
-        return load(elf, elfName, cfg, BootOptions.DEFAULT, ram);
-    }
-
-    /**
-     * {@link #load(byte[], String, BootConfig, PhysicalMemory)} with the bootloader's own choices: KASLR, the
-     * entropy seed, optional ACPI tables.
-     */
-    public static BootPlan load(byte[] elf, String elfName, BootConfig cfg, BootOptions options, PhysicalMemory ram)
+    public static BootPlan load(byte[] elf, String elfName, BootOptions machine, BootVolume volume, PhysicalMemory ram)
             throws BootException {
-        List<RamRegion> layout = RamLayout.forSize(cfg.memoryBytes());
-        cfg.check();
-        options.check();
+        List<RamRegion> layout = RamLayout.forSize(machine.memoryBytes());
+        BootOptionsCheck.check(machine, volume);
+        List<byte[]> modules = new ArrayList<>();
+        for (ModuleFile m : machine.modules()) {
+            modules.add(m.read());
+        }
         ElfFile linked = ElfFile.parse(elf, elfName);
-        long slide = KaslrSlide.choose(linked, options.kaslrSeed());
+        long slide = KaslrSlide.choose(linked, machine.kaslrSeed());
         ElfFile file = linked.slid(slide);
         KernelImage image = KernelImage.of(file);
         Relocations relocations = Relocations.of(linked);
@@ -118,7 +115,7 @@ public final class LimineBoot {
             }
         }
 
-        BootSetup setup = new BootSetup(elfName, cfg.fiveLevelPaging());
+        BootSetup setup = new BootSetup(elfName, machine.fiveLevelPaging());
         for (int i = 0; i < known.size(); i++) {
             kinds.get(i).prepare(known.get(i), setup);
         }
@@ -131,9 +128,9 @@ public final class LimineBoot {
         }
 
         // The firmware's part (ACPI, SMBIOS, display) exists before the bootloader's.
-        Platform.Tables platform = Platform.install(cfg, layout, ram, allocator, used, options);
-        BootContext context = new BootContext(elfName, cfg, ram, allocator, image, used, levels, hhdmOffset,
-                platform, stackSize, options);
+        FirmwareTables.Placed firmware = FirmwareTables.install(machine, layout, ram, allocator, used);
+        BootContext context = new BootContext(elfName, machine, volume, modules, ram, allocator, image, used, levels,
+                hhdmOffset, firmware, stackSize);
 
         long gdt = context.allocate(Gdt.SIZE, 16, "the GDT");
         context.write(gdt, Gdt.bytes());
@@ -163,17 +160,22 @@ public final class LimineBoot {
             aps.add(new ApStart(ap.cpuIndex(), ap.lapicId(), ap.infoPhysical() + MpRequest.INFO_GOTO_ADDRESS, info,
                     top, entryState(0, top - 8, info, tables.root(), levels, context.hhdm(gdt))));
         }
-        return new BootPlan(bsp, allocator.memoryMap(), hhdmOffset, requested, used, supported, levels,
-                context.kernelPhysicalBase(), image.virtualBase(), answered, ignored, file, cfg.cpus(), aps,
-                context.x2apicEnabled(), used >= 5, platform.rsdp(), platform.framebuffer(), context.loadedFiles(),
-                cfg.devices(), linked.type() == ElfFile.ET_DYN, slide, relocations.entries().size());
+        return BootPlan.builder().bsp(bsp).memoryMap(allocator.memoryMap()).hhdmOffset(hhdmOffset)
+                .baseRevision(requested, used, supported).pagingLevels(levels)
+                .kernel(file, context.kernelPhysicalBase(), image.virtualBase()).requests(answered, ignored)
+                .cpuCount(machine.cpus()).aps(aps).x2apicEnabled(context.x2apicEnabled()).initialiseLapic(used >= 5)
+                .rsdpPhysical(firmware.rsdp()).framebuffer(firmware.framebuffer()).files(context.loadedFiles())
+                .devices(machine.deviceAddresses())
+                .relocation(linked.type() == ElfFile.ET_DYN, slide, relocations.entries().size()).build();
     }
 
-    /** Limine's entry state (FACTS 1.5), the same on every CPU but for RIP, RSP and RDI. */
+    /** Limine's entry state, the same on every CPU but for RIP, RSP and RDI. */
     private static CpuEntryState entryState(long rip, long rsp, long rdi, long cr3, int levels, long gdtBase) {
-        return new CpuEntryState(rip, rsp, rdi, RFLAGS, CR0, cr3, CR4_PAE | (levels == 5 ? CR4_LA57 : 0), EFER, PAT,
-                gdtBase, Gdt.LIMIT, 0, 0, Gdt.KERNEL_CODE, Gdt.KERNEL_DATA, Gdt.KERNEL_DATA, Gdt.KERNEL_DATA,
-                Gdt.KERNEL_DATA, Gdt.KERNEL_DATA, 0, 0);
+        int data = Gdt.KERNEL_DATA;
+        return new CpuEntryState(rip, rsp, rdi, RFLAGS,
+                new CpuEntryState.ControlRegisters(CR0, cr3, CR4_PAE | (levels == 5 ? CR4_LA57 : 0), EFER, PAT),
+                new CpuEntryState.TableRegister(gdtBase, Gdt.LIMIT), new CpuEntryState.TableRegister(0, 0),
+                new CpuEntryState.Segments(Gdt.KERNEL_CODE, data, data, data, data, data, 0, 0));
     }
 
     private static void answer(LimineRequest.Stage stage, List<FoundRequest> found, List<LimineRequest> kinds,

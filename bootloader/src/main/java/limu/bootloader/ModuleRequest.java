@@ -20,11 +20,11 @@ import java.util.zip.GZIPInputStream;
  * response revision 2 like Limine's (internal modules honoured, and compressed ones decompressed).
  * <p>
  * Internal modules ({@code { const char *path; const char *string; u64 flags; }}, flags bit 0 REQUIRED, bit 1
- * COMPRESSED = gzip) come first, in the kernel's order, then the machine's {@link BootConfig#modules()}. An internal
+ * COMPRESSED = gzip) come first, in the kernel's order, then the machine's {@link BootOptions#modules()}. An internal
  * path is relative to the kernel's directory on the boot volume unless it starts with {@code /}; it may end in
  * {@code #} and the 128-hex-digit BLAKE2b-512 hash of the file, which is then checked; a NULL string reads as
- * empty (older Limine did the same). The file is read through
- * {@link BootConfig#moduleResolver()}; a missing REQUIRED module fails the boot, a missing optional one is left out.
+ * empty (older Limine did the same). The file is read from the boot volume ({@link BootVolume#files()}); a missing
+ * REQUIRED module fails the boot, a missing optional one is left out.
  * Every module gets its own page-aligned EXECUTABLE_AND_MODULES pages. No modules at all: no response.
  */
 final class ModuleRequest extends LimineRequest {
@@ -54,8 +54,10 @@ final class ModuleRequest extends LimineRequest {
         if (request.revision() >= 1) {
             internalModules(request, context, modules);
         }
-        for (ModuleFile m : context.config().modules()) {
-            modules.add(new Module("module", m.volumePath(), m.cmdline(), m.bytes()));
+        List<ModuleFile> files = context.machine().modules();
+        for (int i = 0; i < files.size(); i++) {
+            ModuleFile m = files.get(i);
+            modules.add(new Module("module", m.volumePath(), m.cmdline(), context.machineModules().get(i)));
         }
         if (modules.isEmpty()) {
             return OptionalLong.empty();
@@ -118,7 +120,7 @@ final class ModuleRequest extends LimineRequest {
             if (bytes.isEmpty()) {
                 if (required) {
                     throw new BootException(where + "required file " + volumePath + " not found"
-                            + (context.config().moduleResolver() == null ? " (limu was given no boot volume)" : ""));
+                            + (context.volume().files().isEmpty() ? " (limu was given no boot volume)" : ""));
                 }
                 continue;
             }
@@ -134,10 +136,11 @@ final class ModuleRequest extends LimineRequest {
     }
 
     private static Optional<byte[]> read(BootContext context, String path, String where) throws BootException {
-        ModuleResolver resolver = context.config().moduleResolver();
-        if (resolver == null) {
+        Optional<ModuleResolver> files = context.volume().files();
+        if (files.isEmpty()) {
             return Optional.empty();
         }
+        ModuleResolver resolver = files.get();
         try {
             Optional<byte[]> bytes = resolver.read(path);
             return bytes == null ? Optional.empty() : bytes;

@@ -5,9 +5,10 @@ import java.util.Optional;
 
 /**
  * Reads files from the boot volume for the kernel's internal modules (Module request revision 1). limu resolves
- * the kernel's relative path against the directory of {@link BootConfig#kernelPath()} first, so {@code path} is
- * always absolute on the volume, e.g. {@code /boot/initrd.tar} for a kernel at {@code /boot/kernel.elf} asking for
- * {@code initrd.tar}; how the volume maps onto host files is the caller's business.
+ * the kernel's relative path against the directory of the kernel's own path on the volume
+ * ({@link BootVolume#kernelPath()}) first, so {@code path} is always absolute on the volume, e.g.
+ * {@code /boot/initrd.tar} for a kernel at {@code /boot/kernel.elf} asking for {@code initrd.tar}; how the volume
+ * maps onto host files is the caller's business (see {@link BootVolume#hostDirectory}).
  */
 @FunctionalInterface
 public interface ModuleResolver {

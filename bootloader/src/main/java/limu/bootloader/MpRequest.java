@@ -33,9 +33,9 @@ final class MpRequest extends LimineRequest {
 
     @Override
     OptionalLong respond(FoundRequest request, BootContext context) throws BootException {
-        BootConfig cfg = context.config();
+        BootOptions cfg = context.machine();
         int cpus = cfg.cpus();
-        boolean x2apic = (request.u64(Limine.REQUEST_EXTRAS) & X2APIC) != 0 && cfg.x2apicSupported();
+        boolean x2apic = (request.u64(Limine.REQUEST_EXTRAS) & X2APIC) != 0 && cfg.x2apic();
         long response = context.allocateResponse(RESPONSE_SIZE, "the MP response");
         long infos = context.allocate((long) INFO_SIZE * cpus, 16, "the MP CPU descriptions");
         long pointers = context.allocate(8L * cpus, 8, "the MP CPU list");

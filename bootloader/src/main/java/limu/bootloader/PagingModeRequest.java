@@ -7,7 +7,7 @@ import java.util.OptionalLong;
  * {@code response { u64 revision; u64 mode; }}; 0 = 4-level, 1 = 5-level.
  * <p>
  * The choice follows Limine: start from {@code mode}, clamp it to what the machine
- * offers (4-level always, 5-level if {@link BootConfig#fiveLevelPaging()}), then to
+ * offers (4-level always, 5-level if {@link BootOptions#fiveLevelPaging()}), then to
  * the kernel's {@code [min_mode, max_mode]} (revision 0: {@code [0, mode]}); a range
  * that cannot be met is an error.
  */

@@ -4,7 +4,7 @@ import java.util.OptionalLong;
 
 /**
  * RSDP: {@code response { u64 revision; void *address; }}, the address of the ACPI 2.0 RSDP limu's firmware placed
- * ({@link Platform}): physical for base revision 3 only, an HHDM address otherwise (the HHDM covers it: the fixed
+ * ({@link FirmwareTables}): physical for base revision 3 only, an HHDM address otherwise (the HHDM covers it: the fixed
  * 4 GiB map before revision 3, a RESERVED_MAPPED region from revision 4).
  */
 final class RsdpRequest extends LimineRequest {
@@ -14,7 +14,7 @@ final class RsdpRequest extends LimineRequest {
 
     @Override
     OptionalLong respond(FoundRequest request, BootContext context) throws BootException {
-        long rsdp = context.platform().rsdp();
+        long rsdp = context.firmware().rsdp();
         long response = context.allocateResponse(16, "the RSDP response");
         context.writeU64(response + 8, context.baseRevision() == 3 ? rsdp : context.hhdm(rsdp));
         return OptionalLong.of(response);

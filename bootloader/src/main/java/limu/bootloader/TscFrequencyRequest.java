@@ -15,11 +15,11 @@ final class TscFrequencyRequest extends LimineRequest {
 
     @Override
     OptionalLong respond(FoundRequest request, BootContext context) throws BootException {
-        if (context.options().tscHz() <= 0) {
+        if (context.machine().tscHz() <= 0) {
             return OptionalLong.empty();
         }
         long response = context.allocateResponse(16, "the TSC frequency response");
-        context.writeU64(response + 8, context.options().tscHz());
+        context.writeU64(response + 8, context.machine().tscHz());
         return OptionalLong.of(response);
     }
 

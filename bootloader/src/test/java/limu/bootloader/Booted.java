@@ -5,23 +5,17 @@ record Booted(SparseMemory ram, BootPlan plan) {
     static final long MIB = 1L << 20;
     static final long GIB = 1L << 30;
 
-    static BootConfig config(long memory) {
-        return new BootConfig(memory, "", 1_700_000_000L, false);
+    static TestMachine config(long memory) {
+        return new TestMachine(memory).bootEpochSeconds(1_700_000_000L);
     }
 
     static Booted boot(byte[] elf) throws BootException {
         return boot(elf, config(64 * MIB));
     }
 
-    static Booted boot(byte[] elf, BootConfig cfg, BootOptions options) throws BootException {
+    static Booted boot(byte[] elf, TestMachine cfg) throws BootException {
         SparseMemory ram = SparseMemory.filled(cfg.memoryBytes(), 0xAA);
-        BootPlan plan = LimineBoot.load(elf, "kernel.elf", cfg, options, ram);
-        return new Booted(ram, plan);
-    }
-
-    static Booted boot(byte[] elf, BootConfig cfg) throws BootException {
-        SparseMemory ram = SparseMemory.filled(cfg.memoryBytes(), 0xAA);
-        BootPlan plan = LimineBoot.load(elf, "kernel.elf", cfg, ram);
+        BootPlan plan = LimineBoot.load(elf, "kernel.elf", cfg, cfg.volume(), ram);
         return new Booted(ram, plan);
     }
 
@@ -50,7 +44,7 @@ record Booted(SparseMemory ram, BootPlan plan) {
     }
 
     PageWalker walker() {
-        return new PageWalker(ram, plan.bsp().cr3(), plan.pagingLevels());
+        return new PageWalker(ram, plan.bsp().control().cr3(), plan.pagingLevels());
     }
 
     MemoryType typeAt(long paddr) {

@@ -25,8 +25,8 @@ class ElfFuzzTest {
 
     private static void tryBoot(byte[] elf) {
         try {
-            BootPlan plan = LimineBoot.load(elf, "kernel.elf", new BootConfig(64L << 20, "x", 0, true),
-                    new SparseMemory(RamLayout.forSize(64L << 20), 0));
+            BootPlan plan = LimineBoot.load(elf, "kernel.elf", new TestMachine(64L << 20).cmdline("x")
+                    .fiveLevelPaging(true), BootVolume.NONE, new SparseMemory(RamLayout.forSize(64L << 20), 0));
             plan.kernel().symbolize(plan.bsp().rip());
             plan.kernel().symbolize(0);
             boots++;

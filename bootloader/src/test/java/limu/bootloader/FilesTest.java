@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -17,10 +19,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Executable File and Module requests. */
 class FilesTest {
     private static final long PAGE = 4096;
+
+    @TempDir
+    Path tmp;
 
     /** A {@code limine_file} read back. */
     record File(long address, long size, String path, String string, long stringPointer) {
@@ -58,7 +64,7 @@ class FilesTest {
         long req = k.request(TestKernel.EXECUTABLE_FILE, 0);
         long cmdline = k.request(TestKernel.EXECUTABLE_CMDLINE, 0);
         byte[] elf = k.build();
-        Booted b = Booted.boot(elf, Booted.config(64 * MIB).withCmdline("quiet log=debug"));
+        Booted b = Booted.boot(elf, Booted.config(64 * MIB).cmdline("quiet log=debug"));
         long r = b.response(req);
         assertEquals(0, b.ram().u64(r));
         File f = file(b, b.ram().u64(r + 8));
@@ -69,7 +75,7 @@ class FilesTest {
         assertEquals(List.of(new LoadedFile("executable", "/kernel.elf", "quiet log=debug", f.address(), elf.length)),
                 b.plan().files());
 
-        Booted boot = Booted.boot(elf, Booted.config(64 * MIB).withKernelPath("/boot//limine/../kernel"));
+        Booted boot = Booted.boot(elf, Booted.config(64 * MIB).kernelPath("/boot//limine/../kernel"));
         assertEquals("/boot/kernel", file(boot, boot.ram().u64(boot.response(req) + 8)).path());
     }
 
@@ -82,9 +88,12 @@ class FilesTest {
             initrd[i] = (byte) (i * 7);
         }
         byte[] font = "FONT".getBytes(StandardCharsets.US_ASCII);
-        List<ModuleFile> modules = List.of(new ModuleFile("build/out/initrd.tar", initrd, "root=ram"),
-                new ModuleFile("font.psf", font, null), new ModuleFile("empty", new byte[0], ""));
-        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).withModules(modules));
+        Files.createDirectories(tmp.resolve("build/out"));
+        List<ModuleFile> modules = List.of(
+                new ModuleFile(Files.write(tmp.resolve("build/out/initrd.tar"), initrd), "root=ram"),
+                new ModuleFile(Files.write(tmp.resolve("font.psf"), font), null),
+                new ModuleFile(Files.write(tmp.resolve("empty"), new byte[0]), ""));
+        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).modules(modules));
         SparseMemory ram = b.ram();
         long r = b.response(req);
         assertEquals(2, ram.u64(r), "response revision 2");
@@ -152,9 +161,9 @@ class FilesTest {
         files.put("/boot/a.bin", a);
         files.put("/shared/c.bin", c);
         List<String> asked = new ArrayList<>();
-        BootConfig cfg = Booted.config(64 * MIB).withKernelPath("/boot/kernel.elf")
-                .withModuleResolver(volume(files, asked))
-                .withModules(List.of(new ModuleFile("/tmp/cfg.bin", new byte[]{9}, "cfg")));
+        TestMachine cfg = Booted.config(64 * MIB).kernelPath("/boot/kernel.elf")
+                .files(volume(files, asked))
+                .modules(List.of(new ModuleFile(Files.write(tmp.resolve("cfg.bin"), new byte[]{9}), "cfg")));
         Booted b = Booted.boot(k.kernel.build(), cfg);
         assertEquals(List.of("/boot/a.bin", "/boot/missing.bin", "/shared/c.bin"), asked);
         long r = b.response(k.request);
@@ -176,9 +185,25 @@ class FilesTest {
     }
 
     @Test
+    void aHostDirectoryIsTheBootVolume() throws Exception {
+        byte[] initrd = "initrd".getBytes(StandardCharsets.US_ASCII);
+        Files.createDirectories(tmp.resolve("boot"));
+        Files.write(tmp.resolve("boot/initrd"), initrd);
+        Internal k = new Internal(1, "boot/initrd", "", ModuleRequest.REQUIRED, "/absent", "", 0L);
+        TestMachine machine = Booted.config(64 * MIB);
+        Booted b = Booted.boot(k.kernel.build(), machine.files(BootVolume.hostDirectory(tmp).files().orElseThrow()));
+        long r = b.response(k.request);
+        assertEquals(1, b.ram().u64(r + 8), "the optional missing module is left out");
+        File f = file(b, b.ram().u64(b.fromHhdm(b.ram().u64(r + 16))));
+        checkPlaced(b, f, initrd);
+        assertEquals("/boot/initrd", f.path());
+        assertTrue(BootVolume.hostDirectory(tmp).kernelPath().isEmpty(), "the kernel sits at the volume's top");
+    }
+
+    @Test
     void requestRevisionZeroHasNoInternalModules() throws Exception {
         Internal k = new Internal(0, "a.bin", "", ModuleRequest.REQUIRED);
-        Booted b = Booted.boot(k.kernel.build(), Booted.config(64 * MIB).withModuleResolver(path -> {
+        Booted b = Booted.boot(k.kernel.build(), Booted.config(64 * MIB).files(path -> {
             throw new AssertionError("not asked");
         }));
         assertEquals(-1, b.response(k.request));
@@ -196,13 +221,13 @@ class FilesTest {
         }
         Internal k = new Internal(1, "/initrd.gz", "", ModuleRequest.REQUIRED | ModuleRequest.COMPRESSED);
         Booted b = Booted.boot(k.kernel.build(), Booted.config(64 * MIB)
-                .withModuleResolver(volume(Map.of("/initrd.gz", gz.toByteArray()), new ArrayList<>())));
+                .files(volume(Map.of("/initrd.gz", gz.toByteArray()), new ArrayList<>())));
         File f = file(b, b.ram().u64(b.fromHhdm(b.ram().u64(b.response(k.request) + 16))));
         checkPlaced(b, f, plain);
 
         Internal bad = new Internal(1, "x", "", ModuleRequest.COMPRESSED);
         BootException e = assertThrows(BootException.class, () -> Booted.boot(bad.kernel.build(),
-                Booted.config(64 * MIB).withModuleResolver(path -> Optional.of(new byte[]{1, 2, 3}))));
+                Booted.config(64 * MIB).files(path -> Optional.of(new byte[]{1, 2, 3}))));
         assertTrue(e.getMessage().contains("/x is marked compressed but is not a valid gzip file"), e.getMessage());
     }
 
@@ -218,13 +243,13 @@ class FilesTest {
         String wrong = "00".repeat(64);
         Internal hashed = new Internal(1, "m#" + wrong, "", 0L);
         e = assertThrows(BootException.class, () -> Booted.boot(hashed.kernel.build(),
-                Booted.config(64 * MIB).withModuleResolver(path -> Optional.of(contents))));
+                Booted.config(64 * MIB).files(path -> Optional.of(contents))));
         assertTrue(e.getMessage().endsWith("internal module 0: /m does not match the BLAKE2b hash in its path"),
                 e.getMessage());
 
         Internal io = new Internal(1, "m", "", 0L);
         e = assertThrows(BootException.class, () -> Booted.boot(io.kernel.build(),
-                Booted.config(64 * MIB).withModuleResolver(path -> {
+                Booted.config(64 * MIB).files(path -> {
                     throw new IOException("disk on fire");
                 })));
         assertTrue(e.getMessage().endsWith("internal module 0: reading /m: disk on fire"), e.getMessage());

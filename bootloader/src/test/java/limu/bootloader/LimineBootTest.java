@@ -63,20 +63,21 @@ class LimineBootTest {
         assertEquals(TestKernel.ENTRY, s.rip());
         assertEquals(0, s.rdi());
         assertEquals(0x2, s.rflags());
-        assertEquals(0x80010011L, s.cr0());
-        assertEquals(0x20, s.cr4());
-        assertEquals(0xd00, s.efer());
-        assertEquals(0x0000010500070406L, s.pat());
-        assertEquals(0x28, s.cs());
-        for (int sel : new int[]{s.ds(), s.es(), s.fs(), s.gs(), s.ss()}) {
+        assertEquals(0x80010011L, s.control().cr0());
+        assertEquals(0x20, s.control().cr4());
+        assertEquals(0xd00, s.control().efer());
+        assertEquals(0x0000010500070406L, s.control().pat());
+        CpuEntryState.Segments seg = s.segments();
+        assertEquals(0x28, seg.cs());
+        for (int sel : new int[]{seg.ds(), seg.es(), seg.fs(), seg.gs(), seg.ss()}) {
             assertEquals(0x30, sel);
         }
-        assertEquals(0, s.fsBase());
-        assertEquals(0, s.gsBase());
-        assertEquals(0, s.idtrBase());
-        assertEquals(0, s.idtrLimit());
-        assertEquals(0x37, s.gdtrLimit());
-        long gdt = b.fromHhdm(s.gdtrBase());
+        assertEquals(0, seg.fsBase());
+        assertEquals(0, seg.gsBase());
+        assertEquals(0, s.idtr().base());
+        assertEquals(0, s.idtr().limit());
+        assertEquals(0x37, s.gdtr().limit());
+        long gdt = b.fromHhdm(s.gdtr().base());
         long[] expected = {0, 0x00009b000000ffffL, 0x000093000000ffffL, 0x00cf9b000000ffffL, 0x00cf93000000ffffL,
             0x00209b0000000000L, 0x0000930000000000L};
         for (int i = 0; i < expected.length; i++) {
@@ -93,12 +94,12 @@ class LimineBootTest {
         }
         // The GDT and the stack are reachable through the page tables the CPU starts with.
         PageWalker w = b.walker();
-        assertEquals(gdt, w.physical(s.gdtrBase()));
+        assertEquals(gdt, w.physical(s.gdtr().base()));
         assertEquals(rsp, w.physical(s.rsp()));
         assertTrue(w.translate(s.rsp()).get().writable());
         assertEquals(b.phys(TestKernel.ENTRY), w.physical(s.rip()));
-        assertEquals(0, s.cr3() % PAGE);
-        assertEquals(MemoryType.BOOTLOADER_RECLAIMABLE, b.typeAt(s.cr3()));
+        assertEquals(0, s.control().cr3() % PAGE);
+        assertEquals(MemoryType.BOOTLOADER_RECLAIMABLE, b.typeAt(s.control().cr3()));
     }
 
     @Test
@@ -228,7 +229,7 @@ class LimineBootTest {
         long efi = k.request(new long[]{0x5ceba5163eaaf6d6L, 0x0a6981610cf65fccL}, 0);
         long flanterm = k.request(new long[]{0x3259399fe7c5f126L, 0xe01c1c8c5db9d1a9L}, 0);
         long unknown = k.request(new long[]{0x1234, 0x5678}, 0);
-        BootConfig cfg = new BootConfig(64 * MIB, "console=ttyS0 héllo", 1_234_567_890L, false);
+        TestMachine cfg = new TestMachine(64 * MIB).cmdline("console=ttyS0 héllo").bootEpochSeconds(1_234_567_890L);
         Booted b = Booted.boot(k.build(), cfg);
         SparseMemory ram = b.ram();
 
@@ -279,7 +280,7 @@ class LimineBootTest {
     void emptyCmdlineIsAnEmptyString() throws Exception {
         TestKernel k = new TestKernel();
         long cmdline = k.request(TestKernel.EXECUTABLE_CMDLINE, 0);
-        Booted b = Booted.boot(k.build(), new BootConfig(64 * MIB, null, 0, false));
+        Booted b = Booted.boot(k.build(), new TestMachine(64 * MIB));
         assertEquals("", b.ram().cString(b.fromHhdm(b.ram().u64(b.response(cmdline) + 8))));
     }
 
@@ -289,10 +290,10 @@ class LimineBootTest {
         TestKernel k = new TestKernel();
         long req = k.request(TestKernel.PAGING_MODE, 1, 1, 1, 0);
         long hhdm = k.request(TestKernel.HHDM, 0);
-        Booted b = Booted.boot(k.build(), new BootConfig(64 * MIB, "", 0, true));
+        Booted b = Booted.boot(k.build(), new TestMachine(64 * MIB).fiveLevelPaging(true));
         assertEquals(5, b.plan().pagingLevels());
         assertEquals(0xff00_0000_0000_0000L, b.plan().hhdmOffset());
-        assertEquals(0x20 | 0x1000, b.plan().bsp().cr4());
+        assertEquals(0x20 | 0x1000, b.plan().bsp().control().cr4());
         assertEquals(1, b.ram().u64(b.response(req) + 8));
         assertEquals(0xff00_0000_0000_0000L, b.ram().u64(b.response(hhdm) + 8));
         PageWalker w = b.walker();
@@ -300,18 +301,18 @@ class LimineBootTest {
         assertEquals(0x100000, w.physical(0xff00_0000_0010_0000L));
 
         // Same kernel, machine without LA57: 4-level.
-        Booted four = Booted.boot(k.build(), new BootConfig(64 * MIB, "", 0, false));
+        Booted four = Booted.boot(k.build(), new TestMachine(64 * MIB));
         assertEquals(4, four.plan().pagingLevels());
         assertEquals(0, four.ram().u64(four.response(req) + 8));
-        assertEquals(0x20, four.plan().bsp().cr4());
+        assertEquals(0x20, four.plan().bsp().control().cr4());
 
         // Revision 0 request asking 5-level: max is the asked mode.
         TestKernel r0 = new TestKernel();
         r0.request(TestKernel.PAGING_MODE, 0, 1);
-        assertEquals(5, Booted.boot(r0.build(), new BootConfig(64 * MIB, "", 0, true)).plan().pagingLevels());
+        assertEquals(5, Booted.boot(r0.build(), new TestMachine(64 * MIB).fiveLevelPaging(true)).plan().pagingLevels());
 
         // No request: 4-level even if 5-level is available.
-        assertEquals(4, Booted.boot(new TestKernel().build(), new BootConfig(64 * MIB, "", 0, true))
+        assertEquals(4, Booted.boot(new TestKernel().build(), new TestMachine(64 * MIB).fiveLevelPaging(true))
                 .plan().pagingLevels());
 
         // Kernel insists on 5-level (min_mode 1) on a 4-level machine.
@@ -339,7 +340,7 @@ class LimineBootTest {
     @Test
     void badMemorySizesAreRejected() {
         BootException e = assertThrows(BootException.class,
-                () -> LimineBoot.load(new TestKernel().build(), "kernel.elf", Booted.config(16 * MIB),
+                () -> LimineBoot.load(new TestKernel().build(), "kernel.elf", Booted.config(16 * MIB), BootVolume.NONE,
                         new SparseMemory(List.of(new RamRegion(0, 16 * MIB)), 0)));
         assertEquals("memory size 16 MiB is too small: limu needs at least 32 MiB", e.getMessage());
     }
@@ -365,7 +366,7 @@ class LimineBootTest {
     /** Physical addresses of every page table reachable from CR3. */
     static List<Long> tablesReachable(Booted b) {
         List<Long> out = new ArrayList<>();
-        collect(b.ram(), b.plan().bsp().cr3() & PageTables.ADDRESS_MASK, b.plan().pagingLevels(), out);
+        collect(b.ram(), b.plan().bsp().control().cr3() & PageTables.ADDRESS_MASK, b.plan().pagingLevels(), out);
         return out;
     }
 

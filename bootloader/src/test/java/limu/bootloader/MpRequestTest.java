@@ -12,14 +12,14 @@ import org.junit.jupiter.api.Test;
 class MpRequestTest {
     private static final long PAGE = 4096;
 
-    private static Booted boot(int cpus, long flags, long stackSize, BootConfig cfg) throws BootException {
+    private static Booted boot(int cpus, long flags, long stackSize, TestMachine cfg) throws BootException {
         TestKernel k = new TestKernel();
         k.baseRevision(3);
         k.request(TestKernel.MP, 0, flags);
         if (stackSize > 0) {
             k.request(TestKernel.STACK_SIZE, 0, stackSize);
         }
-        return Booted.boot(k.build(), cfg.withCpus(cpus));
+        return Booted.boot(k.build(), cfg.cpus(cpus));
     }
 
     @Test
@@ -85,15 +85,11 @@ class MpRequestTest {
             assertEquals(0xffff_ffff_8000_0040L, s.rip());
             assertEquals(ap.stackTop() - 8, s.rsp());
             assertEquals(ap.infoAddress(), s.rdi());
-            assertEquals(bsp.cr3(), s.cr3());
-            assertEquals(bsp.cr0(), s.cr0());
-            assertEquals(bsp.cr4(), s.cr4());
-            assertEquals(bsp.efer(), s.efer());
-            assertEquals(bsp.pat(), s.pat());
-            assertEquals(bsp.gdtrBase(), s.gdtrBase());
-            assertEquals(bsp.gdtrLimit(), s.gdtrLimit());
-            assertEquals(0x28, s.cs());
-            assertEquals(0x30, s.ss());
+            assertEquals(bsp.control(), s.control(), "CR0, CR3, CR4, EFER and PAT as on the BSP");
+            assertEquals(bsp.gdtr(), s.gdtr());
+            assertEquals(bsp.segments(), s.segments());
+            assertEquals(0x28, s.segments().cs());
+            assertEquals(0x30, s.segments().ss());
             assertEquals(0x2, s.rflags());
             // The AP's stack and info are reachable through the shared page tables (revision 3 HHDM).
             PageWalker w = b.walker();
@@ -119,7 +115,7 @@ class MpRequestTest {
         assertEquals(1, LittleEndian.u32(asked.ram().bytes(r + 8, 4), 0));
         assertTrue(asked.plan().x2apicEnabled());
 
-        Booted unsupported = boot(2, 1, 0, Booted.config(64 * MIB).withX2apicSupported(false));
+        Booted unsupported = boot(2, 1, 0, Booted.config(64 * MIB).x2apic(false));
         r = unsupported.response(TestKernel.DATA + 24);
         assertEquals(0, LittleEndian.u32(unsupported.ram().bytes(r + 8, 4), 0));
         assertFalse(unsupported.plan().x2apicEnabled());
@@ -132,7 +128,7 @@ class MpRequestTest {
     void withoutTheRequestApsWaitForSipiAndGetNoStacks() throws Exception {
         TestKernel k = new TestKernel();
         k.baseRevision(3);
-        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).withCpus(4));
+        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).cpus(4));
         assertTrue(b.plan().aps().isEmpty());
         assertEquals(4, b.plan().cpuCount());
         long blr = b.plan().memoryMap().stream().filter(e -> e.type() == MemoryType.BOOTLOADER_RECLAIMABLE)

@@ -238,7 +238,7 @@ class PageTablesTest {
         TestKernel k = new TestKernel();
         k.baseRevision(3);
         k.request(TestKernel.PAGING_MODE, 1, 1, 1, 0);
-        Booted b = Booted.boot(k.build(), new BootConfig(6 * GIB, "", 0, true));
+        Booted b = Booted.boot(k.build(), new TestMachine(6 * GIB).fiveLevelPaging(true));
         assertEquals(5, b.plan().pagingLevels());
         long hhdm = 0xff00_0000_0000_0000L;
         PageWalker w = b.walker();

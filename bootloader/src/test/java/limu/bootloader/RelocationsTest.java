@@ -105,7 +105,7 @@ class RelocationsTest {
     }
 
     private static Booted boot(byte[] elf, OptionalLong kaslr) throws BootException {
-        return Booted.boot(elf, Booted.config(64 * MIB), BootOptions.DEFAULT.withKaslrSeed(kaslr));
+        return Booted.boot(elf, Booted.config(64 * MIB).kaslrSeed(kaslr));
     }
 
     private static void assertRelocated(Booted b, Pie pie, long slide) {

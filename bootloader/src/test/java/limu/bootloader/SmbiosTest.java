@@ -65,7 +65,7 @@ class SmbiosTest {
     void entryPointsAndTableAreConsistent(int cpus) throws Exception {
         TestKernel k = new TestKernel();
         k.baseRevision(3);
-        Booted b = Booted.boot(k.build(), Booted.config(6 * GIB).withCpus(cpus));
+        Booted b = Booted.boot(k.build(), Booted.config(6 * GIB).cpus(cpus));
         SparseMemory ram = b.ram();
 
         byte[] e32 = ram.bytes(0xF0040, 0x1F);

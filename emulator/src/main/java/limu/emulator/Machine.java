@@ -8,12 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import limu.bootloader.ApStart;
-import limu.bootloader.BootConfig;
 import limu.bootloader.BootException;
 import limu.bootloader.BootPlan;
+import limu.bootloader.BootVolume;
 import limu.bootloader.LimineBoot;
-import limu.bootloader.ModuleFile;
-import limu.bootloader.ModuleResolver;
 import limu.bootloader.RamLayout;
 import limu.devices.MmioRange;
 import limu.emulator.cpu.CpuCore;
@@ -43,10 +41,9 @@ public final class Machine implements AutoCloseable {
         this.clock = new VirtualClock(config.wallClock());
         this.cpus = new Cpus(clock);
         UnicornLibrary library = UnicornLibrary.load(config.unicornLibrary());
-        BootConfig boot = bootConfig(config, name, kernelDirectory);
         this.memory = new GuestMemory(library, RamLayout.forSize(config.memoryBytes()));
         try {
-            this.plan = LimineBoot.load(elf, name, boot, config.bootOptions().withTscHz(VirtualClock.TSC_HZ), memory);
+            this.plan = LimineBoot.load(elf, name, config, bootVolume(kernelDirectory), memory);
             this.symbols = new Symbols(plan.kernel());
             this.framebuffer = plan.framebuffer().map(fb -> new Framebuffer(
                     memory.addWindow(fb.physicalAddress(), fb.mappedBytes()), fb.physicalAddress(), fb.width(),
@@ -81,30 +78,9 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** What the bootloader needs from the machine's configuration; module files are read here. */
-    private static BootConfig bootConfig(MachineConfig config, String name, Path kernelDirectory)
-            throws BootException {
-        List<ModuleFile> modules = new ArrayList<>();
-        for (MachineConfig.Module m : config.modules()) {
-            try {
-                modules.add(new ModuleFile(m.path().toString(), Files.readAllBytes(m.path()), m.cmdline()));
-            } catch (NoSuchFileException e) {
-                throw new BootException("module " + m.path() + ": no such file");
-            } catch (IOException | OutOfMemoryError e) {
-                throw new BootException("module " + m.path() + ": cannot read: " + e.getMessage());
-            }
-        }
-        ModuleResolver resolver = kernelDirectory == null ? null : path -> {
-            Path file = kernelDirectory.resolve(path.replaceFirst("^/+", ""));
-            return Files.isRegularFile(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
-        };
-        return new BootConfig(config.memoryBytes(), config.cmdline(), config.bootEpochSeconds(),
-                config.fiveLevelPaging())
-                .withCpus(config.cpus())
-                .withFramebuffer(config.framebuffer().map(r -> new limu.bootloader.Framebuffer(r.width(), r.height())))
-                .withModules(modules)
-                .withModuleResolver(resolver)
-                .withX2apicSupported(config.x2apic());
+    /** The kernel's directory stands for the boot volume, so its internal modules are found beside it. */
+    private static BootVolume bootVolume(Path kernelDirectory) {
+        return kernelDirectory == null ? BootVolume.NONE : BootVolume.hostDirectory(kernelDirectory);
     }
 
     /** Loads {@code elf} (named {@code name} in messages) into a new machine, ready to run. */

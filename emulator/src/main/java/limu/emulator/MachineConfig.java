@@ -5,12 +5,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.OptionalLong;
+import limu.bootloader.BootOptions;
+import limu.bootloader.FramebufferSize;
+import limu.bootloader.ModuleFile;
 
 /**
  * Everything that shapes one machine: what the command line, a test or an API
- * user decides before boot. Build one with {@link #builder(OutputStream)}.
+ * user decides before boot. Build one with {@link #builder(OutputStream)}. The
+ * part the bootloader reads is {@link BootOptions}, which this implements, so
+ * the bootloader reads this very value.
  *
  * @param memoryBytes guest RAM
  * @param cpus number of CPUs (the BSP and cpus - 1 APs)
@@ -19,6 +23,7 @@ import java.util.regex.Pattern;
  * @param fiveLevelPaging whether a kernel that asks for 5-level paging gets it
  * @param framebuffer the display's resolution; empty for a machine without one
  * @param modules files handed to the kernel through the module request
+ * @param x2apic whether the CPUs have an x2APIC (CPUID.1:ECX[21]; the MP request's x2APIC flag)
  * @param timeout wall-clock limit of a run; empty for none
  * @param serialOutput where COM1's transmitted bytes go
  * @param debugconOutput where port 0xE9 bytes go
@@ -27,51 +32,35 @@ import java.util.regex.Pattern;
  * @param countInstructions count every guest instruction (slower; for measurements)
  * @param wallClock virtual time follows the host clock (interactive use) instead of guest work
  * @param devices plug-in devices to attach (found with ServiceLoader)
- * @param x2apic whether the CPUs have an x2APIC (CPUID.1:ECX[21]; the MP request's x2APIC flag)
- * @param bootOptions the bootloader's own choices: KASLR and its seed, the entropy request's seed, optional ACPI
- *                    tables
+ * @param kaslrSeed with a value, a relocatable kernel is slid as Limine's KASLR slides it, from this seed
+ * @param entropySeed seeds the values the entropy request hands out
+ * @param extraAcpiTables optional ACPI tables added after QEMU's set, by signature (upper case)
  */
 public record MachineConfig(long memoryBytes, int cpus, String cmdline, long bootEpochSeconds,
-                            boolean fiveLevelPaging, Optional<Resolution> framebuffer, List<Module> modules,
-                            Optional<Duration> timeout, OutputStream serialOutput, OutputStream debugconOutput,
-                            boolean flushEachLine, Optional<Path> unicornLibrary, boolean countInstructions,
-                            boolean wallClock, List<DeviceSpec> devices, boolean x2apic,
-                            limu.bootloader.BootOptions bootOptions) {
+                            boolean fiveLevelPaging, Optional<FramebufferSize> framebuffer, List<ModuleFile> modules,
+                            boolean x2apic, Optional<Duration> timeout, OutputStream serialOutput,
+                            OutputStream debugconOutput, boolean flushEachLine, Optional<Path> unicornLibrary,
+                            boolean countInstructions, boolean wallClock, List<DeviceSpec> devices,
+                            OptionalLong kaslrSeed, long entropySeed, List<String> extraAcpiTables)
+        implements BootOptions {
     public static final long DEFAULT_MEMORY = 256L << 20;
-    public static final int MAX_CPUS = 64;
-    public static final Resolution DEFAULT_FRAMEBUFFER = new Resolution(1280, 800);
 
     public MachineConfig {
         if (cpus < 1 || cpus > MAX_CPUS) {
             throw new IllegalArgumentException("--cpus " + cpus + " is out of range: 1 to " + MAX_CPUS);
         }
+        cmdline = cmdline == null ? "" : cmdline;
         modules = List.copyOf(modules);
         devices = List.copyOf(devices);
-        bootOptions = bootOptions == null ? limu.bootloader.BootOptions.DEFAULT : bootOptions;
+        kaslrSeed = kaslrSeed == null ? OptionalLong.empty() : kaslrSeed;
+        extraAcpiTables = extraAcpiTables == null ? List.of()
+                : extraAcpiTables.stream().map(t -> t.toUpperCase(java.util.Locale.ROOT)).distinct().toList();
     }
 
-    /** A display resolution, parsed from {@code WIDTHxHEIGHT}. */
-    public record Resolution(int width, int height) {
-        public static final int MIN_WIDTH = 320;
-        public static final int MIN_HEIGHT = 200;
-        public static final int MAX_WIDTH = 7680;
-        public static final int MAX_HEIGHT = 4320;
-        private static final Pattern FORM = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
-
-        public Resolution {
-            if (width < MIN_WIDTH || height < MIN_HEIGHT || width > MAX_WIDTH || height > MAX_HEIGHT) {
-                throw new IllegalArgumentException(String.format("framebuffer %dx%d is out of range: %dx%d to %dx%d",
-                        width, height, MIN_WIDTH, MIN_HEIGHT, MAX_WIDTH, MAX_HEIGHT));
-            }
-        }
-
-        public static Resolution parse(String text) {
-            Matcher m = FORM.matcher(text.trim());
-            if (!m.matches()) {
-                throw new IllegalArgumentException("'" + text + "' is not a resolution (example: 1280x800)");
-            }
-            return new Resolution(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
-        }
+    /** The TSC frequency request reports the virtual TSC's rate. */
+    @Override
+    public long tscHz() {
+        return VirtualClock.TSC_HZ;
     }
 
     /** A plug-in device to attach: {@code NAME[,key=value...]}, as the --device option takes it. */
@@ -98,16 +87,6 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         }
     }
 
-    /** A module file and the cmdline (Limine's "string") that goes with it. */
-    public record Module(Path path, String cmdline) {
-        /** {@code PATH[,CMDLINE]}, as the --module option takes it. */
-        public static Module parse(String text) {
-            int comma = text.indexOf(',');
-            return comma < 0 ? new Module(Path.of(text), "")
-                    : new Module(Path.of(text.substring(0, comma)), text.substring(comma + 1));
-        }
-    }
-
     public static Builder builder(OutputStream output) {
         return new Builder(output);
     }
@@ -115,14 +94,6 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
     /** 256 MiB, one CPU, a 1280x800 framebuffer, empty cmdline, no timeout, serial and debugcon to {@code output}. */
     public static MachineConfig defaults(OutputStream output) {
         return builder(output).build();
-    }
-
-    public MachineConfig withCmdline(String line) {
-        return toBuilder().cmdline(line).build();
-    }
-
-    public MachineConfig withCountInstructions(boolean count) {
-        return toBuilder().countInstructions(count).build();
     }
 
     public Builder toBuilder() {
@@ -134,6 +105,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         b.fiveLevelPaging = fiveLevelPaging;
         b.framebuffer = framebuffer;
         b.modules = modules;
+        b.x2apic = x2apic;
         b.timeout = timeout;
         b.debugconOutput = debugconOutput;
         b.flushEachLine = flushEachLine;
@@ -141,8 +113,9 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         b.countInstructions = countInstructions;
         b.wallClock = wallClock;
         b.devices = devices;
-        b.x2apic = x2apic;
-        b.bootOptions = bootOptions;
+        b.kaslrSeed = kaslrSeed;
+        b.entropySeed = entropySeed;
+        b.extraAcpiTables = extraAcpiTables;
         return b;
     }
 
@@ -153,8 +126,9 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         private String cmdline = "";
         private long bootEpochSeconds = System.currentTimeMillis() / 1000;
         private boolean fiveLevelPaging;
-        private Optional<Resolution> framebuffer = Optional.of(DEFAULT_FRAMEBUFFER);
-        private List<Module> modules = List.of();
+        private Optional<FramebufferSize> framebuffer = Optional.of(FramebufferSize.DEFAULT);
+        private List<ModuleFile> modules = List.of();
+        private boolean x2apic = true;
         private Optional<Duration> timeout = Optional.empty();
         private OutputStream serialOutput;
         private OutputStream debugconOutput;
@@ -163,8 +137,9 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         private boolean countInstructions;
         private boolean wallClock;
         private List<DeviceSpec> devices = List.of();
-        private boolean x2apic = true;
-        private limu.bootloader.BootOptions bootOptions = limu.bootloader.BootOptions.DEFAULT;
+        private OptionalLong kaslrSeed = OptionalLong.empty();
+        private long entropySeed = DEFAULT_ENTROPY_SEED;
+        private List<String> extraAcpiTables = List.of();
 
         private Builder(OutputStream output) {
             this.serialOutput = output;
@@ -196,12 +171,12 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
             return this;
         }
 
-        public Builder framebuffer(Optional<Resolution> v) {
+        public Builder framebuffer(Optional<FramebufferSize> v) {
             framebuffer = v;
             return this;
         }
 
-        public Builder modules(List<Module> v) {
+        public Builder modules(List<ModuleFile> v) {
             modules = v;
             return this;
         }
@@ -246,20 +221,33 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
             return this;
         }
 
-        public Builder bootOptions(limu.bootloader.BootOptions v) {
-            bootOptions = v;
-            return this;
-        }
-
         public Builder wallClock(boolean v) {
             wallClock = v;
             return this;
         }
 
+        /** {@code --kaslr[=SEED]}: slide a relocatable kernel as Limine's KASLR does; empty: its link address. */
+        public Builder kaslrSeed(OptionalLong v) {
+            kaslrSeed = v;
+            return this;
+        }
+
+        /** {@code --seed}: the entropy request's generator seed. */
+        public Builder entropySeed(long v) {
+            entropySeed = v;
+            return this;
+        }
+
+        /** {@code --acpi-table}: optional ACPI tables by signature. */
+        public Builder extraAcpiTables(List<String> v) {
+            extraAcpiTables = v;
+            return this;
+        }
+
         public MachineConfig build() {
             return new MachineConfig(memoryBytes, cpus, cmdline, bootEpochSeconds, fiveLevelPaging, framebuffer,
-                    modules, timeout, serialOutput, debugconOutput, flushEachLine, unicornLibrary, countInstructions,
-                    wallClock, devices, x2apic, bootOptions);
+                    modules, x2apic, timeout, serialOutput, debugconOutput, flushEachLine, unicornLibrary,
+                    countInstructions, wallClock, devices, kaslrSeed, entropySeed, extraAcpiTables);
         }
     }
 }

@@ -14,9 +14,6 @@ import limu.bootloader.CpuEntryState;
  */
 record ParkedAp(int cpu, long gotoAddressPhysical, CpuEntryState template) {
     CpuEntryState enteringAt(long rip) {
-        CpuEntryState t = template;
-        return new CpuEntryState(rip, t.rsp(), t.rdi(), t.rflags(), t.cr0(), t.cr3(), t.cr4(), t.efer(), t.pat(),
-                t.gdtrBase(), t.gdtrLimit(), t.idtrBase(), t.idtrLimit(), t.cs(), t.ds(), t.es(), t.fs(), t.gs(),
-                t.ss(), t.fsBase(), t.gsBase());
+        return template.withRip(rip);
     }
 }

@@ -63,21 +63,23 @@ final class Vcpu {
      * loads the descriptor through the guest page tables (UNICORN.md).
      */
     void enter(CpuEntryState s) {
-        engine.write(Register.CR4, s.cr4());
-        engine.writeMsr(MSR_EFER, s.efer());
-        engine.write(Register.CR3, s.cr3());
-        engine.write(Register.CR0, s.cr0());
-        engine.writeMsr(MSR_PAT, s.pat());
-        engine.writeGdtr(new DescriptorTable(s.gdtrBase(), s.gdtrLimit()));
-        engine.writeIdtr(new DescriptorTable(s.idtrBase(), s.idtrLimit()));
-        engine.write(Register.CS, s.cs());
-        engine.write(Register.SS, s.ss());
-        engine.write(Register.DS, s.ds());
-        engine.write(Register.ES, s.es());
-        engine.write(Register.FS, s.fs());
-        engine.write(Register.GS, s.gs());
-        engine.write(Register.FS_BASE, s.fsBase());
-        engine.write(Register.GS_BASE, s.gsBase());
+        CpuEntryState.ControlRegisters control = s.control();
+        engine.write(Register.CR4, control.cr4());
+        engine.writeMsr(MSR_EFER, control.efer());
+        engine.write(Register.CR3, control.cr3());
+        engine.write(Register.CR0, control.cr0());
+        engine.writeMsr(MSR_PAT, control.pat());
+        engine.writeGdtr(new DescriptorTable(s.gdtr().base(), s.gdtr().limit()));
+        engine.writeIdtr(new DescriptorTable(s.idtr().base(), s.idtr().limit()));
+        CpuEntryState.Segments segments = s.segments();
+        engine.write(Register.CS, segments.cs());
+        engine.write(Register.SS, segments.ss());
+        engine.write(Register.DS, segments.ds());
+        engine.write(Register.ES, segments.es());
+        engine.write(Register.FS, segments.fs());
+        engine.write(Register.GS, segments.gs());
+        engine.write(Register.FS_BASE, segments.fsBase());
+        engine.write(Register.GS_BASE, segments.gsBase());
         for (Register r : Register.GENERAL) {
             engine.write(r, 0);
         }

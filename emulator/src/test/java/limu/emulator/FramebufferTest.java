@@ -40,12 +40,4 @@ class FramebufferTest {
             assertEquals(0x0000ff, img.getRGB(w - 1, h - 1) & 0xffffff);
         }
     }
-
-    @Test
-    void resolutionsAreParsedAndBounded() {
-        assertEquals(new MachineConfig.Resolution(1024, 768), MachineConfig.Resolution.parse("1024x768"));
-        assertThrows(IllegalArgumentException.class, () -> MachineConfig.Resolution.parse("big"));
-        assertThrows(IllegalArgumentException.class, () -> MachineConfig.Resolution.parse("0x0"));
-        assertThrows(IllegalArgumentException.class, () -> MachineConfig.Resolution.parse("99999x10"));
-    }
 }

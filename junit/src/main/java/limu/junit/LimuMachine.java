@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import limu.bootloader.BootException;
+import limu.bootloader.FramebufferSize;
+import limu.bootloader.ModuleFile;
 import limu.emulator.MachineConfig;
 import limu.emulator.Sizes;
 import limu.emulator.harness.ExpectFile;
@@ -72,13 +74,13 @@ public final class LimuMachine {
     /** The framebuffer's size, e.g. "640x480", or "none". */
     public LimuMachine framebuffer(String size) {
         config.framebuffer(size.equals("none") ? Optional.empty()
-                : Optional.of(MachineConfig.Resolution.parse(size)));
+                : Optional.of(FramebufferSize.parse(size)));
         return this;
     }
 
     public LimuMachine module(Path file, String cmdline) {
         var list = new java.util.ArrayList<>(config.build().modules());
-        list.add(new MachineConfig.Module(file, cmdline));
+        list.add(new ModuleFile(file, cmdline));
         config.modules(list);
         return this;
     }

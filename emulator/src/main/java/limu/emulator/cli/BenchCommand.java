@@ -151,9 +151,10 @@ public final class BenchCommand implements Callable<Integer> {
     /** Instructions counted in one run (with the counting hook), time taken in another (without it). */
     private void computeSpeed(Path kernel, String profile, long iterations) throws IOException, BootException {
         byte[] elf = Files.readAllBytes(kernel);
-        MachineConfig base = MachineConfig.defaults(OutputStream.nullOutputStream()).withCmdline("compute " + iterations);
+        MachineConfig base = MachineConfig.builder(OutputStream.nullOutputStream()).cmdline("compute " + iterations)
+                .build();
         long instructions;
-        try (Machine m = Machine.boot(base.withCountInstructions(true), elf, kernel.toString())) {
+        try (Machine m = Machine.boot(base.toBuilder().countInstructions(true).build(), elf, kernel.toString())) {
             StopReason r = m.run();
             if (!(r instanceof StopReason.GuestExit)) {
                 System.out.println("  compute run ended unexpectedly: " + r.message());
@@ -198,8 +199,8 @@ public final class BenchCommand implements Callable<Integer> {
         double[] ratio = new double[runs];
         long virtual = 0;
         for (int i = 0; i < runs; i++) {
-            try (Machine m = Machine.boot(MachineConfig.defaults(OutputStream.nullOutputStream()).withCmdline(cmdline),
-                    elf, kernel.toString())) {
+            try (Machine m = Machine.boot(MachineConfig.builder(OutputStream.nullOutputStream()).cmdline(cmdline)
+                    .build(), elf, kernel.toString())) {
                 long t0 = System.nanoTime();
                 m.run();
                 long host = System.nanoTime() - t0;

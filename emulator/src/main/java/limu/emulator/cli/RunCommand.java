@@ -15,13 +15,13 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import limu.bootloader.BootException;
 import limu.bootloader.BootPlan;
+import limu.bootloader.FramebufferSize;
 import limu.bootloader.MemoryMapEntry;
+import limu.bootloader.ModuleFile;
 import limu.emulator.Durations;
 import limu.emulator.ExitCodes;
 import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
-import limu.emulator.MachineConfig.Module;
-import limu.emulator.MachineConfig.Resolution;
 import limu.emulator.Sizes;
 import limu.emulator.StopReason;
 import limu.emulator.unicorn.UnicornException;
@@ -268,12 +268,12 @@ public final class RunCommand implements Callable<Integer> {
 
     private MachineConfig config() throws IOException {
         long bytes = Sizes.parse(memory);
-        Optional<Resolution> display = framebufferSize.equals("none") ? Optional.empty()
-                : Optional.of(Resolution.parse(framebufferSize));
+        Optional<FramebufferSize> display = framebufferSize.equals("none") ? Optional.empty()
+                : Optional.of(FramebufferSize.parse(framebufferSize));
         if (screenshot != null && display.isEmpty()) {
             throw new IllegalArgumentException("--screenshot needs a framebuffer (not --framebuffer none)");
         }
-        List<Module> files = modules.stream().map(Module::parse).toList();
+        List<ModuleFile> files = modules.stream().map(ModuleFile::parse).toList();
         if (!timeMode.equals("virtual") && !timeMode.equals("wall")) {
             throw new IllegalArgumentException("--time " + timeMode + ": expected virtual or wall");
         }
@@ -295,17 +295,14 @@ public final class RunCommand implements Callable<Integer> {
                                 .toLowerCase(java.util.Locale.ROOT));
             }
         }
-        limu.bootloader.BootOptions bootOptions = limu.bootloader.BootOptions.DEFAULT
-                .withKaslrSeed(kaslrSeed == null ? java.util.OptionalLong.empty()
-                        : java.util.OptionalLong.of(kaslrSeed))
-                .withEntropySeed(seed).withExtraAcpiTables(acpiTables);
         MachineConfig.Builder b = MachineConfig.builder(System.out).memoryBytes(bytes).cpus(cpus).cmdline(cmdline)
                 .bootEpochSeconds(epoch).fiveLevelPaging(fiveLevel).framebuffer(display).modules(files)
                 // serial on stdout is flushed at each line, so a pipe or a log sees it as it comes
                 .timeout(limit).flushEachLine(serialFile == null || harness.active())
                 .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall"))
                 .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic)
-                .bootOptions(bootOptions);
+                .kaslrSeed(kaslrSeed == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(kaslrSeed))
+                .entropySeed(seed).extraAcpiTables(acpiTables);
         b.cpus(cpus).build(); // validates before any output file is created
         OutputStream serial = System.out;
         if (serialFile != null) {

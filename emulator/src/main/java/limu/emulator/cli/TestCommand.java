@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import limu.bootloader.BootException;
+import limu.bootloader.FramebufferSize;
 import limu.emulator.Durations;
 import limu.emulator.ExitCodes;
 import limu.emulator.MachineConfig;
@@ -87,7 +88,7 @@ public final class TestCommand implements Callable<Integer> {
             config = KernelRun.testConfig(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory)).cpus(cpus)
                     .bootEpochSeconds(date).cmdline(cmdline)
                     .framebuffer(framebufferSize.equals("none") ? Optional.empty()
-                            : Optional.of(MachineConfig.Resolution.parse(framebufferSize))).build();
+                            : Optional.of(FramebufferSize.parse(framebufferSize))).build();
             Files.createDirectories(logDir);
         } catch (IllegalArgumentException e) {
             err.println("limu: " + e.getMessage());

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** RSDP, SMBIOS, Entry Point, Bootloader Performance, Keep IOMMU and the requests a BIOS PC cannot answer. */
-class PlatformRequestsTest {
+class FirmwareRequestsTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 2, 3, 4, 5})
     void rsdpIsPhysicalInRevisionThreeOnly(int revision) throws Exception {
@@ -78,7 +78,7 @@ class PlatformRequestsTest {
     void bootloaderPerformanceReportsTheConfiguredTimes() throws Exception {
         TestKernel k = new TestKernel();
         long req = k.request(TestKernel.BOOTLOADER_PERFORMANCE, 0);
-        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).withTimes(new BootloaderTimes(5, 70, 900)));
+        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).bootloaderTimes(new BootloaderTimes(5, 70, 900)));
         long r = b.response(req);
         assertEquals(0, b.ram().u64(r));
         assertEquals(5, b.ram().u64(r + 8));
@@ -126,9 +126,9 @@ class PlatformRequestsTest {
         BootPlan plan = Booted.boot(k.build()).plan();
         assertEquals(revision >= 5, plan.initialiseLapic());
         assertEquals(0x2, plan.bsp().rflags());
-        assertEquals(0x80010011L, plan.bsp().cr0());
-        assertEquals(0, plan.bsp().idtrBase());
-        assertEquals(0, plan.bsp().idtrLimit());
+        assertEquals(0x80010011L, plan.bsp().control().cr0());
+        assertEquals(0, plan.bsp().idtr().base());
+        assertEquals(0, plan.bsp().idtr().limit());
         assertEquals(DeviceAddresses.DEFAULT, plan.devices());
     }
 

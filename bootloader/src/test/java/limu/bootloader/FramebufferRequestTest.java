@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class FramebufferTest {
+class FramebufferRequestTest {
     private static final long FB = 0xFD00_0000L;
 
     @ParameterizedTest
@@ -95,7 +95,7 @@ class FramebufferTest {
 
     @Test
     void largeDisplaysMoveBelowTheFirstChoice() throws Exception {
-        Booted b = Booted.boot(new TestKernel().build(), Booted.config(64 * MIB).withFramebuffer(7680, 4320));
+        Booted b = Booted.boot(new TestKernel().build(), Booted.config(64 * MIB).framebuffer(7680, 4320));
         FramebufferPlan plan = b.plan().framebuffer().orElseThrow();
         assertEquals(0xE000_0000L, plan.physicalAddress());
         assertEquals(7680 * 4, plan.pitch());
@@ -103,7 +103,7 @@ class FramebufferTest {
         assertTrue(b.plan().memoryMap().contains(new MemoryMapEntry(0xE000_0000L, plan.mappedBytes(),
                 MemoryType.FRAMEBUFFER)));
 
-        Booted small = Booted.boot(new TestKernel().build(), Booted.config(64 * MIB).withFramebuffer(320, 200));
+        Booted small = Booted.boot(new TestKernel().build(), Booted.config(64 * MIB).framebuffer(320, 200));
         assertEquals(new FramebufferPlan(FB, 320, 200, 1280, 32, 256_000), small.plan().framebuffer().orElseThrow());
         assertEquals(0x3f000, small.plan().framebuffer().orElseThrow().mappedBytes());
     }
@@ -112,7 +112,7 @@ class FramebufferTest {
     void noDisplayNoFramebuffer() throws Exception {
         TestKernel k = new TestKernel();
         long req = k.request(TestKernel.FRAMEBUFFER, 0);
-        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).withFramebuffer(Optional.empty()));
+        Booted b = Booted.boot(k.build(), Booted.config(64 * MIB).noFramebuffer());
         assertEquals(-1, b.response(req));
         assertEquals(Optional.empty(), b.plan().framebuffer());
         assertTrue(b.plan().memoryMap().stream().noneMatch(e -> e.type() == MemoryType.FRAMEBUFFER));

@@ -24,7 +24,7 @@ import java.util.Optional;
  * 0xE0000000 if it is too large to end below the first device window), listed as FRAMEBUFFER.</li>
  * </ul>
  */
-final class Platform {
+final class FirmwareTables {
     static final long RSDP_ADDRESS = 0xF0000;
     static final long SMBIOS_32_ADDRESS = 0xF0040;
     static final long SMBIOS_64_ADDRESS = 0xF0060;
@@ -36,26 +36,26 @@ final class Platform {
     private static final long PAGE = PhysicalAllocator.PAGE;
 
     /** Physical addresses of what was placed. */
-    record Tables(long rsdp, long rsdt, long xsdt, long facs, long dsdt, Map<String, Long> xsdtEntries,
+    record Placed(long rsdp, long rsdt, long xsdt, long facs, long dsdt, Map<String, Long> xsdtEntries,
                   long smbios32, long smbios64, long smbiosTable, int smbiosTableLength,
                   Optional<FramebufferPlan> framebuffer) {
     }
 
-    private Platform() {
+    private FirmwareTables() {
     }
 
-    static Tables install(BootConfig cfg, List<RamRegion> ramLayout, PhysicalMemory ram, PhysicalAllocator allocator,
-                          int baseRevision, BootOptions options) throws BootException {
-        Optional<FramebufferPlan> framebuffer = placeFramebuffer(cfg, allocator);
+    static Placed install(BootOptions machine, List<RamRegion> ramLayout, PhysicalMemory ram,
+                          PhysicalAllocator allocator, int baseRevision) throws BootException {
+        Optional<FramebufferPlan> framebuffer = placeFramebuffer(machine, allocator);
 
         // ACPI: tables built first to learn their sizes; addresses depend only on sizes. The XSDT lists them in
         // the order QEMU's pc machine with SeaBIOS gives (FACP, APIC, HPET, WAET), then the optional ones.
         Map<String, byte[]> described = new LinkedHashMap<>();
         described.put("FACP", new byte[Fadt.SIZE]);
-        described.put("APIC", Madt.bytes(cfg.cpus(), cfg.devices()));
-        described.put("HPET", HpetTable.bytes(cfg.devices()));
+        described.put("APIC", Madt.bytes(machine.cpus(), machine.deviceAddresses()));
+        described.put("HPET", HpetTable.bytes(machine.deviceAddresses()));
         described.put("WAET", Waet.bytes());
-        if (options.hasAcpiTable("SPCR")) {
+        if (machine.extraAcpiTables().contains("SPCR")) {
             described.put("SPCR", Spcr.bytes());
         }
         byte[] dsdt = Dsdt.bytes();
@@ -95,7 +95,7 @@ final class Platform {
         write(ram, facs, Facs.bytes());
 
         // BIOS area: RSDP and SMBIOS.
-        Smbios.Table smbios = Smbios.table(cfg.cpus(), ramLayout);
+        Smbios.Table smbios = Smbios.table(machine.cpus(), ramLayout);
         long end = SMBIOS_TABLE_ADDRESS + smbios.bytes().length;
         if (end > BIOS_AREA_END) {
             throw new IllegalStateException("SMBIOS table of " + smbios.bytes().length
@@ -110,18 +110,18 @@ final class Platform {
         if (baseRevision >= 4) {
             allocator.claim(RSDP_ADDRESS, areaEnd - RSDP_ADDRESS, MemoryType.RESERVED_MAPPED);
         }
-        return new Tables(RSDP_ADDRESS, rsdt, xsdt, facs, at[0], xsdtEntries, SMBIOS_32_ADDRESS,
+        return new Placed(RSDP_ADDRESS, rsdt, xsdt, facs, at[0], xsdtEntries, SMBIOS_32_ADDRESS,
                 SMBIOS_64_ADDRESS, SMBIOS_TABLE_ADDRESS, smbios.bytes().length, framebuffer);
     }
 
-    private static Optional<FramebufferPlan> placeFramebuffer(BootConfig cfg, PhysicalAllocator allocator)
+    private static Optional<FramebufferPlan> placeFramebuffer(BootOptions machine, PhysicalAllocator allocator)
             throws BootException {
-        if (cfg.framebuffer().isEmpty()) {
+        if (machine.framebuffer().isEmpty()) {
             return Optional.empty();
         }
-        Framebuffer fb = cfg.framebuffer().get();
+        FramebufferSize fb = machine.framebuffer().get();
         long size = (fb.byteSize() + PAGE - 1) & -PAGE;
-        DeviceAddresses d = cfg.devices();
+        DeviceAddresses d = machine.deviceAddresses();
         long[] devices = {d.localApic(), d.ioApic(), d.hpet()};
         for (long base : FRAMEBUFFER_BASES) {
             boolean clear = base + size <= RamLayout.HIGH_RAM_BASE;
@@ -131,7 +131,7 @@ final class Platform {
             if (clear) {
                 allocator.claim(base, size, MemoryType.FRAMEBUFFER);
                 return Optional.of(new FramebufferPlan(base, fb.width(), fb.height(), fb.pitch(),
-                        Framebuffer.BITS_PER_PIXEL, fb.byteSize()));
+                        FramebufferSize.BITS_PER_PIXEL, fb.byteSize()));
             }
         }
         throw new BootException("framebuffer " + fb + " (" + hex(size) + " bytes) does not fit in the PCI hole"
