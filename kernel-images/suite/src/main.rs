@@ -1,4 +1,4 @@
-//! `suite`: a kernel whose tests share one boot, for limu's snapshots (issue 8).
+//! `suite`: a kernel whose tests share one boot, for limu's snapshots.
 //!
 //! 1. A deliberately slow boot: fills a 4 MiB table with 24 passes of a
 //!    pseudo-random mix (tens of millions of translation blocks, hundreds of

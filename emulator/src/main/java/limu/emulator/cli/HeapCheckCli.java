@@ -10,7 +10,7 @@ import limu.emulator.heap.HeapChecker;
 import limu.emulator.heap.HeapOptions;
 import picocli.CommandLine.Option;
 
-/** The {@code --heap-check} options of {@code limu run} (issue 6; the checker is limu.emulator.heap). */
+/** The {@code --heap-check} options of {@code limu run} (the checker is limu.emulator.heap). */
 public final class HeapCheckCli {
     @Option(names = "--heap-check", arity = "0..1", fallbackValue = "on", paramLabel = "MODE",
             description = "watch the kernel's global allocator (its __rust_alloc/__rust_dealloc/__rust_realloc/"

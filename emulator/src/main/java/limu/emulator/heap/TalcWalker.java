@@ -10,7 +10,7 @@ import limu.emulator.unicorn.Engine;
 
 /**
  * {@code --heap-check=deep}: walks talc's metadata in guest memory (talc <b>4.4.x</b> layout only,
- * shared/FACTS.md 3.1; other versions or allocators are reported as inconsistent, not understood).
+ * as talc's {@code src/talc.rs}, {@code tag.rs} and {@code llist.rs} at tag v4.4.2 define it; other versions or allocators are reported as inconsistent, not understood).
  *
  * <p>The bins array is at B+8 of the first claimed span (B = its base, word aligned); the
  * {@code Talc} struct is found by looking for the word B+8 (its {@code bins} field) in the
