@@ -14,11 +14,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 use io::{EXIT_FAILURE, EXIT_SUCCESS, inb, outb};
 use limine::*;
