@@ -18,6 +18,7 @@
 #![no_main]
 #![allow(dead_code)]
 
+// The GDB tests name lines of `leaf` below: keep the line count above it.
 #[macro_use]
 extern crate kernel_support;
 
