@@ -26,21 +26,16 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-#[allow(dead_code)]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
-#[path = "../../protocol/src/limine_ext.rs"]
-mod limine_ext;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 use core::arch::asm;
 use core::ptr::read_volatile;
 
 use io::{EXIT_FAILURE, EXIT_SUCCESS};
 use limine::*;
-use limine_ext::*;
 
 #[used]
 #[unsafe(link_section = ".requests_start_marker")]
@@ -155,8 +150,4 @@ pub extern "C" fn _start() -> ! {
     io::exit(EXIT_SUCCESS)
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE)
-}
+kernel_support::report_panics!();

@@ -15,11 +15,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 use core::ptr::read_volatile;
 
@@ -64,8 +63,4 @@ pub extern "C" fn _start() -> ! {
     io::exit(if supported { EXIT_FAILURE } else { EXIT_SUCCESS })
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE)
-}
+kernel_support::report_panics!();

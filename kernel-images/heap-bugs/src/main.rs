@@ -13,7 +13,8 @@
 //! - `outside`: `OutsideAlloc` hands out memory of a static array in the
 //!   kernel image, which the memory map does not call usable; `outside_user` allocates.
 //! - `overflow`: `overflow` writes one byte past a `Box<[u8; 24]>` (talc):
-//!   that byte is the low byte of talc's tag of the chunk (FACTS 3.1).
+//!   that byte is the low byte of the one-word tag talc 4.4 keeps right after
+//!   such a block (chunk base | allocated | above-free).
 //! - `use-after-free`: `use_after_free` reads a Box's memory after dropping it (talc).
 //! - `corrupt`: `corrupt_metadata` makes a stray write over the size word of
 //!   the free chunk that follows a fresh block, then allocates again (talc).

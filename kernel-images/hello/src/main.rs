@@ -16,8 +16,9 @@
 
 mod entry;
 #[macro_use]
-mod io;
-mod limine;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 use core::fmt;
 use core::ptr::{read_volatile, write_volatile};
@@ -804,8 +805,4 @@ fn run_checks(c: &mut Checks) {
     );
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE)
-}
+kernel_support::report_panics!();

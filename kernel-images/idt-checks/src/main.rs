@@ -20,12 +20,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-#[allow(dead_code)]
-mod limine;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 use core::arch::{asm, global_asm};
 use core::ptr::{addr_of, read_volatile, write_volatile};
@@ -844,8 +842,4 @@ fn user_mode() {
     }
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE);
-}
+kernel_support::report_panics!();

@@ -26,22 +26,16 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-mod io;
-#[path = "../../protocol/src/common.rs"]
-mod common;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
-#[path = "../../protocol/src/limine_ext.rs"]
-mod limine_ext;
+extern crate kernel_support;
+
+use kernel_support::{checks, io, limine};
 
 use core::ptr::read_volatile;
 
-use common::*;
+use checks::*;
 use io::{EXIT_FAILURE, EXIT_SUCCESS};
 use limine::*;
-use limine_ext::*;
 
 #[used]
 #[unsafe(link_section = ".requests_start_marker")]
@@ -262,8 +256,4 @@ fn run(c: &mut Checks) {
     }
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE)
-}
+kernel_support::report_panics!();

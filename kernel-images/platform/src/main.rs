@@ -23,14 +23,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-#[allow(dead_code)]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
-#[path = "../../protocol/src/limine_ext.rs"]
-mod limine_ext;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 mod acpi;
 mod hw;
@@ -44,7 +40,6 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use hw::*;
 use io::{EXIT_FAILURE, EXIT_SUCCESS, inb, outb};
 use limine::*;
-use limine_ext::*;
 
 // ---------------------------------------------------------------------------
 // Requests: base revision 4, so the HHDM covers the ACPI tables and the RSDP
@@ -945,8 +940,4 @@ fn ipis(c: &mut Checks, bsp: u32, madt_cpus: u32) {
     c.check("fixed IPI counts still exact after the broadcasts", exact, format_args!("changed"));
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE)
-}
+kernel_support::report_panics!();

@@ -4,9 +4,8 @@
 
 use core::ptr::read_unaligned;
 
-use crate::common::*;
+use crate::checks::*;
 use crate::limine::*;
-use crate::limine_ext::*;
 use crate::paging::PhysWindow;
 use crate::{Expect, io};
 

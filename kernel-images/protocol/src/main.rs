@@ -35,24 +35,20 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
+extern crate kernel_support;
 
-mod common;
+use kernel_support::{checks, io, limine};
+
 mod firmware;
-mod limine_ext;
 mod paging;
 
 use core::ptr::{null, read_unaligned, read_volatile};
 use core::sync::atomic::{AtomicU8, Ordering};
 
-use common::*;
+use checks::*;
 use io::{EXIT_FAILURE, EXIT_SUCCESS};
 use limine::*;
-use limine_ext::*;
 
 // ---------------------------------------------------------------------------
 // Requests.
@@ -843,8 +839,4 @@ fn check_mp(c: &mut Checks, cmd: &[u8], map: &Memmap, expect: &mut Expect) {
     );
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE)
-}
+kernel_support::report_panics!();

@@ -8,12 +8,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-#[allow(dead_code)]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 use core::ptr::{read_volatile, write_volatile};
 
@@ -110,8 +108,4 @@ pub extern "C" fn _start() -> ! {
     }
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE)
-}
+kernel_support::report_panics!();

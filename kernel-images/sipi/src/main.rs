@@ -23,13 +23,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-#[allow(dead_code)]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-#[allow(dead_code)]
-mod limine;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 use core::arch::{asm, global_asm};
 use core::ptr::{read_volatile, write_volatile};
@@ -404,8 +401,4 @@ pub extern "C" fn _start() -> ! {
     io::exit(if n as u64 == cpus - 1 { EXIT_SUCCESS } else { EXIT_FAILURE })
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("FAIL: panic ({})", info);
-    io::exit(EXIT_FAILURE)
-}
+kernel_support::report_panics!();

@@ -26,25 +26,18 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-#[allow(dead_code)]
-mod io;
-#[path = "../../protocol/src/common.rs"]
-mod common;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
-#[path = "../../protocol/src/limine_ext.rs"]
-mod limine_ext;
+extern crate kernel_support;
+
+use kernel_support::{checks, io, limine};
 
 use core::arch::global_asm;
 use core::hint::spin_loop;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use common::Checks;
+use checks::Checks;
 use io::{EXIT_FAILURE, EXIT_SUCCESS};
 use limine::*;
-use limine_ext::*;
 
 #[used]
 #[unsafe(link_section = ".requests_start_marker")]

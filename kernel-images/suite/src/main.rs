@@ -1,4 +1,4 @@
-//! `suite`: a kernel whose tests share one boot, for limu's snapshots (issue 8).
+//! `suite`: a kernel whose tests share one boot, for limu's snapshots.
 //!
 //! 1. A deliberately slow boot: fills a 4 MiB table with 24 passes of a
 //!    pseudo-random mix (tens of millions of translation blocks, hundreds of
@@ -14,11 +14,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-mod io;
-#[path = "../../hello/src/limine.rs"]
-mod limine;
+extern crate kernel_support;
+
+use kernel_support::{io, limine};
 
 use io::{EXIT_FAILURE, EXIT_SUCCESS, inb, outb};
 use limine::*;

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What Limine maps before jumping to the kernel (its {@code build_pagemap}, FACTS 1.3–1.4; PROTOCOL.md "Memory
- * Layout at Entry"):
+ * What Limine maps before jumping to the kernel (its {@code build_pagemap}; the protocol's "Memory Layout at
+ * Entry"; docs/limine-notes.md, "Base revisions" and "Address space at entry"):
  * <ul>
  * <li>the kernel's PT_LOAD segments at their link addresses, 4 KiB pages, present, writable iff
  * PF_W, no-execute iff not PF_X, supervisor; all of it under the top-level entry 511;</li>

@@ -1,6 +1,6 @@
 package limu.bootloader;
 
-/** The GDT Limine leaves loaded at entry (FACTS 1.5, observed raw descriptors). */
+/** The GDT Limine leaves loaded at entry (raw descriptors as observed under QEMU; docs/limine-notes.md, "CPU state at entry"). */
 final class Gdt {
     static final long[] DESCRIPTORS = {
         0,

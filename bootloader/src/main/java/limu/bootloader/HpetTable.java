@@ -1,7 +1,7 @@
 package limu.bootloader;
 
 /**
- * IA-PC HPET Description Table ({@code HPET}, HPET spec 1.0a §3.2.4), 56 bytes, as QEMU's (FACTS 6.1): event timer
+ * IA-PC HPET Description Table ({@code HPET}, HPET spec 1.0a §3.2.4), 56 bytes, as QEMU's (docs/limine-notes.md, "ACPI and SMBIOS"): event timer
  * block ID = the capability register's low half (revision 1, 3 timers, 64-bit counter, legacy-route capable,
  * vendor 0x8086), base address in system memory, HPET number 0, minimum tick 0, no page protection.
  */

@@ -1,6 +1,6 @@
 package limu.bootloader;
 
-/** Limine boot protocol constants (PROTOCOL.md; FACTS 1.2–1.5). */
+/** Limine boot protocol constants (the protocol specification; summarised in docs/limine-notes.md). */
 final class Limine {
     /** Highest base revision limu implements; kernels asking for more are loaded with this one. */
     static final int MAX_BASE_REVISION = 6;

@@ -1,8 +1,9 @@
 package limu.bootloader;
 
 /**
- * Multiple APIC Description Table ({@code APIC}, ACPI 6.5 §5.2.12), laid out like QEMU's for {@code -M pc} (FACTS
- * 6.4) with one Processor Local APIC entry per CPU, the BSP first (the acpi crate takes the first as the BSP):
+ * Multiple APIC Description Table ({@code APIC}, ACPI 6.5 §5.2.12), laid out like QEMU's for {@code -M pc}
+ * (docs/limine-notes.md, "ACPI and SMBIOS") with one Processor Local APIC entry per CPU, the BSP first (the
+ * acpi crate takes the first as the BSP):
  * <ol>
  * <li>local APIC address, flags PCAT_COMPAT (dual 8259s present);</li>
  * <li>per CPU {@code i}: Processor Local APIC, ACPI UID {@code i}, APIC ID {@code i}, enabled;</li>

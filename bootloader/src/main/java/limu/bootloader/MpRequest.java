@@ -6,7 +6,7 @@ import java.util.OptionalLong;
  * MP (formerly SMP), x86-64: {@code request { ...; u64 flags; }} (bit 0: enable x2APIC if possible),
  * {@code response { u64 revision; u32 flags; u32 bsp_lapic_id; u64 cpu_count; limine_mp_info **cpus; }} (flags bit
  * 0: x2APIC enabled). One {@code limine_mp_info} per CPU, the BSP first, contiguous with a stride of 32 bytes
- * (FACTS 1.6, 1.7): {@code u32 processor_id} (ACPI UID), {@code u32 lapic_id}, {@code u64 reserved} (the top of the
+ * (docs/limine-notes.md, "Multiprocessor start"): {@code u32 processor_id} (ACPI UID), {@code u32 lapic_id}, {@code u64 reserved} (the top of the
  * AP's stack, an HHDM address, as Limine's trampoline keeps it), {@code goto_address} and {@code extra_argument},
  * both 0.
  * <p>

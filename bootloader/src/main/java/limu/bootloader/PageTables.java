@@ -63,7 +63,7 @@ final class PageTables {
 
     /**
      * {@link #map(long, long, long, long)} with write-combining caching: PWT and the PAT bit set, which selects PAT
-     * entry 5 (WC) in the PAT layout Limine guarantees (FACTS 1.4). The PAT bit is bit 7 in a 4 KiB entry and bit
+     * entry 5 (WC) in the PAT layout Limine guarantees (docs/limine-notes.md). The PAT bit is bit 7 in a 4 KiB entry and bit
      * 12 in a 2 MiB one.
      */
     void mapWriteCombining(long va, long pa, long length, long flags) throws BootException {

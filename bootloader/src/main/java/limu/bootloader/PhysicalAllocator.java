@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * first large usable region (the tutorial's 4 MiB heap) gets physical 0x100000,
  * as under real firmware. RAM above 4 GiB is never allocated from.
  * <p>
- * Memory map (FACTS 1.8, as a PC BIOS machine reports it): page 0 is not listed;
+ * Memory map (as a PC BIOS machine reports it; docs/limine-notes.md, "Memory map"): page 0 is not listed;
  * {@code [0x1000, 0x9f000)} USABLE; {@code [0x9fc00, 0xa0000)} (EBDA) and
  * {@code [0xf0000, 0x100000)} (BIOS ROM) RESERVED; the VGA/option-ROM hole
  * {@code [0xa0000, 0xf0000)} not listed; every allocation with its type; all

@@ -42,7 +42,8 @@ final class Requests {
                     "the machine has no TPM"),
             new MemoryMapRequest());
 
-    /** Requests of the protocol limu does not answer yet, by {@code (id[2], id[3])}, to name them (FACTS 1.6). */
+    /** Requests of the protocol limu does not answer yet, by {@code (id[2], id[3])}, to name them (the
+     * specification's feature list). */
     private static final Map<List<Long>, String> NOT_YET_ANSWERED = Map.ofEntries(
             Map.entry(List.of(0x3259399fe7c5f126L, 0xe01c1c8c5db9d1a9L), "flanterm framebuffer parameters"));
 

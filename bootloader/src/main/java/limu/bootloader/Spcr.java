@@ -3,7 +3,7 @@ package limu.bootloader;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Serial Port Console Redirection table ({@code SPCR}), revision 4 (Microsoft SPCR spec; FACTS 6.5) for COM1: a
+ * Serial Port Console Redirection table ({@code SPCR}), revision 4 (Microsoft SPCR specification) for COM1: a
  * full 16550 at I/O port 0x3F8 (GAS system I/O, 8 bits wide, byte access), IRQ 4 through the 8259 and GSI 4 through
  * the I/O APIC, 115200 baud 8N1, no flow control, VT100, not a PCI device, UART clock 1.8432 MHz, namespace
  * string {@code "."}. Revision 4 rather than 2 because the acpi crate's {@code Spcr} always has the revision-4

@@ -178,7 +178,7 @@ class RequestDiscoveryTest {
             k.request(TestKernel.RSDP, 0);
             k.request(TestKernel.SMBIOS, 0);
             k.request(TestKernel.MP, 0);
-            booted[i] = Booted.boot(k.build(), Booted.config(64 * Booted.MIB).withCpus(2));
+            booted[i] = Booted.boot(k.build(), Booted.config(64 * Booted.MIB).cpus(2));
         }
         BootPlan five = booted[0].plan();
         BootPlan six = booted[1].plan();

@@ -40,8 +40,10 @@ final class Vcpu {
 
     /**
      * Hooks the RDMSR/WRMSR instructions of the kernel's executable segments on
-     * every CPU, before any code runs (Unicorn #2200). The code is read through
-     * the BSP, which must have entered (CR3 set); APs get the same addresses.
+     * every CPU, before any code runs: Unicorn never calls a hook added after
+     * the code was translated (docs/unicorn-notes.md). The code is read
+     * through the BSP, which must have entered (CR3 set); APs get the same
+     * addresses.
      */
     static void interceptMsrs(List<Vcpu> cpus, ElfFile kernel) {
         Vcpu bsp = cpus.get(0);
@@ -60,7 +62,7 @@ final class Vcpu {
     /**
      * Puts the CPU in the state the boot plan says. Order matters: paging and
      * the GDT must be valid before any selector is written, because Unicorn
-     * loads the descriptor through the guest page tables (UNICORN.md).
+     * loads the descriptor through the guest page tables (docs/unicorn-notes.md).
      */
     void enter(CpuEntryState s) {
         CpuEntryState.ControlRegisters control = s.control();

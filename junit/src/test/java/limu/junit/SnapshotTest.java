@@ -10,7 +10,7 @@ import limu.emulator.harness.SharedBoot;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 8, part 5: the suite kernel booted once and snapshotted at the marker port; each
+ * The suite kernel booted once and snapshotted at the marker port; each
  * test restored from the snapshot behaves exactly as a fresh boot given the same input
  * (byte-identical serial output, identical instruction and block counts and virtual time),
  * whatever ran on the machine before the restore.

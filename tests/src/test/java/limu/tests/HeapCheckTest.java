@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@code --heap-check} (issue 6) on the heap-talc and heap-bugs kernels. */
+/** {@code --heap-check} on the heap-talc and heap-bugs kernels. */
 class HeapCheckTest {
     private static final int HEAP_VIOLATION = 18;
     private static final int GUEST_SUCCESS = 33;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@code --heap-check=deep|strict} and {@code --heap-picture} (issue 6) on heap-talc and heap-bugs. */
+/** {@code --heap-check=deep|strict} and {@code --heap-picture} on heap-talc and heap-bugs. */
 class HeapDeepStrictTest {
     private static final int HEAP_VIOLATION = 18;
     private static final int GUEST_SUCCESS = 33;

@@ -19,7 +19,7 @@ public final class MsrFile {
             LSTAR = 0xc0000082, CSTAR = 0xc0000083, SFMASK = 0xc0000084, FS_BASE = 0xc0000100,
             GS_BASE = 0xc0000101, KERNEL_GS_BASE = 0xc0000102, TSC_AUX = 0xc0000103;
 
-    /** Limine's value (FACTS 1.4): PAT0..5 = WB, WT, UC-, UC, WP, WC. */
+    /** Limine's value (docs/limine-notes.md, "CPU state at entry"): PAT0..5 = WB, WT, UC-, UC, WP, WC. */
     public static final long LIMINE_PAT = 0x0000010500070406L;
     static final long APIC_BASE_DEFAULT = 0xfee00000L | (1 << 11);
 

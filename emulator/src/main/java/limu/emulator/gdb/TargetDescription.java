@@ -3,9 +3,9 @@ package limu.emulator.gdb;
 /**
  * The target description served as {@code target.xml}: always i386:x86-64, so gdb
  * never guesses a 32-bit layout ("Remote 'g' packet reply is too long"). The
- * register numbers and the 608-byte {@code g} layout are those of QEMU's x86_64
- * system emulator, so register numbers in gdb scripts written for QEMU hold; they
- * are spread over gdb's standard features so gdb knows each register's role:
+ * register numbers and the 608-byte {@code g} layout are QEMU's x86_64 gdbstub's (its
+ * {@code gdb-xml/i386-64bit.xml}),
+ * spread over gdb's standard features so gdb knows each register's role:
  * core (GPRs, rip, eflags, selectors, x87), sse (xmm, mxcsr), segments
  * (fs_base, gs_base), and limu's own feature for k_gs_base, the control
  * registers and EFER.

@@ -12,7 +12,7 @@ import limu.emulator.MachineSnapshot;
 import limu.emulator.StopReason;
 
 /**
- * One boot shared by many tests (issue 8, part 5): the kernel is booted once
+ * One boot shared by many tests: the kernel is booted once
  * and run to the limu snapshot marker (a write to port
  * {@link Machine#SNAPSHOT_MARKER_PORT}); the whole machine is captured there.
  * Each {@link #restoreAndRun} puts the machine back, hands the test its input

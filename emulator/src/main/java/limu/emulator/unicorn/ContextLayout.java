@@ -6,12 +6,13 @@ import java.util.List;
 /**
  * Where Unicorn keeps the CPU state limu must reach but that has no API: the
  * error code of the exception in flight, whether it came from an INT
- * instruction, the "exception in flight" marker of bug #1883, QEMU's hidden
- * flags (CPL, interrupt shadow) and the segment caches. {@code uc_context_save}
- * copies QEMU's CPUX86State (uc.c), whose layout depends on how the library
- * was compiled, so the offsets are found at run time, once per JVM, the way
- * UNICORN.md asks: marker values written into known registers, and a few
- * faults with known error codes taken on throw-away engines.
+ * instruction, the "exception in flight" marker that Unicorn never resets,
+ * QEMU's hidden flags (CPL, interrupt shadow) and the segment caches.
+ * {@code uc_context_save} copies QEMU's CPUX86State (uc.c), whose layout
+ * depends on how the library was compiled, so the offsets are found at run
+ * time, once per JVM (docs/unicorn-notes.md): marker values written into
+ * known registers, and a few faults with known error codes taken on
+ * throw-away engines.
  *
  * <p>Layout in 2.1.4 (qemu/target/i386/cpu.h): regs[16], eip, eflags, ...,
  * hflags, hflags2, segs[6] (SegmentCache: u32 selector, base at +8, u32 limit

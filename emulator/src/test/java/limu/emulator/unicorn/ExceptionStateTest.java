@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The engine state limu reaches through the calibrated context layout: the
- * error code handed to the exception hook, bug #1883's "exception in flight"
- * (cleared by exceptionHandled), and the CPL that enterHandler loads.
+ * error code handed to the exception hook, the "exception in flight" that Unicorn
+ * never resets by itself (cleared by exceptionHandled; docs/unicorn-notes.md), and the CPL that enterHandler loads.
  */
 class ExceptionStateTest {
     static final long CODE = 0xffffffff80000000L;     // -> phys 0x200000 (2 MiB page)
@@ -93,7 +93,7 @@ class ExceptionStateTest {
         clear = false;
         code(concat(STORE_RO, STORE_ABSENT, new int[] {0xf4}));
         cpu.run(100);
-        assertEquals(List.of("14/3", "8/0"), seen, "Unicorn bug #1883, which exceptionHandled() works around");
+        assertEquals(List.of("14/3", "8/0"), seen, "Unicorn's stale exception in flight, which exceptionHandled() works around");
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Re-measures, on the libunicorn limu really loads, the Unicorn behaviour the
- * machine relies on (shared UNICORN.md): the guest's own page tables translate,
+ * machine relies on (docs/unicorn-notes.md): the guest's own page tables translate,
  * HLT returns with RIP after it, exceptions reach the interrupt hook with the
  * faulting RIP and CR2, IN/OUT hooks see RIP at the instruction, and the
  * shim's stops (port, budget, unmapped physical memory) say why.

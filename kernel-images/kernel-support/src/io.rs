@@ -1,6 +1,4 @@
 //! Port I/O, a minimal 16550 UART driver for COM1 and the isa-debug-exit port.
-//!
-//! Shared (via `#[path]`) by the crate-free kernels of this workspace.
 
 use core::arch::asm;
 use core::fmt;

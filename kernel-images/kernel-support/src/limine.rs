@@ -1,17 +1,221 @@
-//! The Limine requests that hello's `limine.rs` does not define, written from
-//! the specification (PROTOCOL.md): framebuffer, MP, entry point, executable
-//! file, module, RSDP, SMBIOS, EFI system table, EFI memory map, DTB and
-//! bootloader performance. Builds on `limine.rs` (`Request`, `request_id`).
-//!
-//! Shared (via `#[path]`) by the crate-free kernels protocol, framebuffer,
-//! smp and modules.
-
-#![allow(dead_code)]
+//! Limine boot protocol structures, written from the specification
+//! (PROTOCOL.md): request = `u64 id[4]; u64 revision; response *; extras…`,
+//! response = `u64 revision; …`. All little-endian, natural alignment.
+//! Every request of the specification's feature list is here, so a kernel
+//! declares its own request statics (in its `.requests` section) from these
+//! types and constants.
 
 use core::ptr;
 use core::sync::atomic::AtomicU64;
 
-use crate::limine::request_id;
+/// First two words of every request id.
+pub const COMMON_MAGIC: [u64; 2] = [0xc7b1dd30df4c8b88, 0x0a82e883a194f07b];
+
+/// Builds a full request id from the feature's last two words.
+pub const fn request_id(a: u64, b: u64) -> [u64; 4] {
+    [COMMON_MAGIC[0], COMMON_MAGIC[1], a, b]
+}
+
+/// `.requests_start_marker` contents.
+pub const REQUESTS_START_MARKER: [u64; 4] = [
+    0xf6b8f4b39de7d1ae,
+    0xfab91a6940fcb9cf,
+    0x785c6ed015d3e316,
+    0x181e920a7852b9d9,
+];
+/// `.requests_end_marker` contents.
+pub const REQUESTS_END_MARKER: [u64; 2] = [0xadc0e0531bb10d03, 0x9572709f31764c62];
+
+/// Base revision tag: `{magic0, magic1, N}`. The loader writes word 2 = 0 if
+/// it supports N, and (revision >= 3 loaders) word 1 = the revision used.
+pub const fn base_revision_tag(revision: u64) -> [u64; 3] {
+    [0xf9562b2d5c95a6c8, 0x6a7b384944536bdc, revision]
+}
+pub const BASE_REVISION_MAGIC1: u64 = 0x6a7b384944536bdc;
+
+/// A request with its extra fields `E` (use `()` for none) and response `R`.
+#[repr(C)]
+pub struct Request<R, E = ()> {
+    pub id: [u64; 4],
+    pub revision: u64,
+    pub response: *const R,
+    pub extra: E,
+}
+
+impl<R, E> Request<R, E> {
+    pub const fn new(id: [u64; 4], revision: u64, extra: E) -> Self {
+        Request {
+            id,
+            revision,
+            response: ptr::null(),
+            extra,
+        }
+    }
+}
+
+/// Reads a request's response pointer (volatile: the loader wrote it before
+/// the kernel started, behind the compiler's back).
+///
+/// # Safety
+/// `req` must point to a live request.
+pub unsafe fn response<R, E>(req: *const Request<R, E>) -> Option<&'static R> {
+    unsafe { ptr::read_volatile(&raw const (*req).response).as_ref() }
+}
+
+// Feature ids (last two words).
+pub const BOOTLOADER_INFO_ID: [u64; 4] = request_id(0xf55038d8e2a1202f, 0x279426fcf5f59740);
+pub const EXECUTABLE_CMDLINE_ID: [u64; 4] = request_id(0x4b161536e598651e, 0xb390ad4a2f1f303a);
+pub const FIRMWARE_TYPE_ID: [u64; 4] = request_id(0x8c2f75d90bef28a8, 0x7045a4688eac00c3);
+pub const STACK_SIZE_ID: [u64; 4] = request_id(0x224ef0460a8e8926, 0xe1cb0fc25f46ea3d);
+pub const HHDM_ID: [u64; 4] = request_id(0x48dcf1cb8ad2b852, 0x63984e959a98244b);
+pub const PAGING_MODE_ID: [u64; 4] = request_id(0x95c1a0edab0944cb, 0xa4e5cb3842f7488a);
+pub const MEMMAP_ID: [u64; 4] = request_id(0x67cf3d9d378a806f, 0xe304acdfc50c3c62);
+pub const EXECUTABLE_ADDRESS_ID: [u64; 4] = request_id(0x71ba76863cc55f63, 0xb2644a48c516a487);
+pub const DATE_AT_BOOT_ID: [u64; 4] = request_id(0x502746e184c088aa, 0xfbc5ec83e6327893);
+
+#[repr(C)]
+pub struct BootloaderInfoResponse {
+    pub revision: u64,
+    pub name: *const u8,
+    pub version: *const u8,
+}
+
+#[repr(C)]
+pub struct ExecutableCmdlineResponse {
+    pub revision: u64,
+    pub cmdline: *const u8,
+}
+
+pub const FIRMWARE_X86_BIOS: u64 = 0;
+pub const FIRMWARE_EFI32: u64 = 1;
+pub const FIRMWARE_EFI64: u64 = 2;
+pub const FIRMWARE_SBI: u64 = 3;
+
+#[repr(C)]
+pub struct FirmwareTypeResponse {
+    pub revision: u64,
+    pub firmware_type: u64,
+}
+
+#[repr(C)]
+pub struct StackSizeRequestExtra {
+    pub stack_size: u64,
+}
+
+#[repr(C)]
+pub struct StackSizeResponse {
+    pub revision: u64,
+}
+
+#[repr(C)]
+pub struct HhdmResponse {
+    pub revision: u64,
+    pub offset: u64,
+}
+
+pub const PAGING_MODE_4LVL: u64 = 0;
+pub const PAGING_MODE_5LVL: u64 = 1;
+
+/// Paging mode request extras, request revision 1 (mode, max_mode, min_mode).
+#[repr(C)]
+pub struct PagingModeRequestExtra {
+    pub mode: u64,
+    pub max_mode: u64,
+    pub min_mode: u64,
+}
+
+#[repr(C)]
+pub struct PagingModeResponse {
+    pub revision: u64,
+    pub mode: u64,
+}
+
+pub const MEMMAP_USABLE: u64 = 0;
+pub const MEMMAP_RESERVED: u64 = 1;
+pub const MEMMAP_ACPI_RECLAIMABLE: u64 = 2;
+pub const MEMMAP_ACPI_NVS: u64 = 3;
+pub const MEMMAP_BAD_MEMORY: u64 = 4;
+pub const MEMMAP_BOOTLOADER_RECLAIMABLE: u64 = 5;
+pub const MEMMAP_EXECUTABLE_AND_MODULES: u64 = 6;
+pub const MEMMAP_FRAMEBUFFER: u64 = 7;
+pub const MEMMAP_RESERVED_MAPPED: u64 = 8;
+
+pub fn memmap_type_name(t: u64) -> &'static str {
+    match t {
+        MEMMAP_USABLE => "USABLE",
+        MEMMAP_RESERVED => "RESERVED",
+        MEMMAP_ACPI_RECLAIMABLE => "ACPI_RECLAIMABLE",
+        MEMMAP_ACPI_NVS => "ACPI_NVS",
+        MEMMAP_BAD_MEMORY => "BAD_MEMORY",
+        MEMMAP_BOOTLOADER_RECLAIMABLE => "BOOTLOADER_RECLAIMABLE",
+        MEMMAP_EXECUTABLE_AND_MODULES => "EXECUTABLE_AND_MODULES",
+        MEMMAP_FRAMEBUFFER => "FRAMEBUFFER",
+        MEMMAP_RESERVED_MAPPED => "RESERVED_MAPPED",
+        _ => "UNKNOWN",
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct MemmapEntry {
+    pub base: u64,
+    pub length: u64,
+    pub entry_type: u64,
+}
+
+#[repr(C)]
+pub struct MemmapResponse {
+    pub revision: u64,
+    pub entry_count: u64,
+    pub entries: *const *const MemmapEntry,
+}
+
+impl MemmapResponse {
+    /// Entry `i` (copied out with volatile reads).
+    ///
+    /// # Safety
+    /// `i < entry_count` and the response must be valid.
+    pub unsafe fn entry(&self, i: usize) -> MemmapEntry {
+        unsafe {
+            let p = ptr::read_volatile(self.entries.add(i));
+            ptr::read_volatile(p)
+        }
+    }
+}
+
+#[repr(C)]
+pub struct ExecutableAddressResponse {
+    pub revision: u64,
+    pub physical_base: u64,
+    pub virtual_base: u64,
+}
+
+#[repr(C)]
+pub struct DateAtBootResponse {
+    pub revision: u64,
+    pub timestamp: i64,
+}
+
+/// Bytes of a NUL-terminated string (at most `max` bytes).
+///
+/// # Safety
+/// `p` must be null or point to readable memory up to the NUL or `max` bytes.
+pub unsafe fn c_str(p: *const u8, max: usize) -> &'static [u8] {
+    if p.is_null() {
+        return &[];
+    }
+    let mut n = 0;
+    unsafe {
+        while n < max && ptr::read_volatile(p.add(n)) != 0 {
+            n += 1;
+        }
+        core::slice::from_raw_parts(p, n)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Framebuffer, MP, entry point, executable file, module, RSDP, SMBIOS, EFI
+// system table, EFI memory map, DTB and bootloader performance.
 
 pub const FRAMEBUFFER_ID: [u64; 4] = request_id(0x9d5827dcd881dd75, 0xa3148604f6fab11b);
 pub const MP_ID: [u64; 4] = request_id(0x95a67b819a1b857e, 0xa0b61b723b6a73e0);

@@ -1,8 +1,5 @@
-//! Helpers shared (via `#[path]`) by the crate-free kernels protocol,
-//! framebuffer, smp and modules: check counting, a copied-out memory map,
-//! and executable-cmdline parsing (`key=value` words).
-
-#![allow(dead_code)]
+//! Check counting (`ok:` / `FAIL:` lines), a copied-out memory map, and
+//! executable-cmdline parsing (`key=value` words).
 
 use core::fmt;
 
