@@ -76,7 +76,8 @@ public final class LimineBoot {
         image.load(ram, block);
         relocations.apply(image, ram, slide);
 
-        // Base revision (FACTS 1.2): tag[1] = revision used; tag[2] = 0 only if the asked revision is supported.
+        // Base revision (docs/limine-notes.md, "Base revisions"): tag[1] = revision used; tag[2] = 0 only if the
+        // asked revision is supported.
         Optional<RequestScanner.BaseRevisionTag> tag = RequestScanner.baseRevisionTag(image);
         int requested = -1;
         int used = 0;

@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * Finds the base revision tag and the requests in the loaded kernel image
- * (FACTS 1.2; Limine's {@code limine_load}).
+ * (docs/limine-notes.md; Limine's {@code limine_load}).
  * <ul>
  * <li>Base revision tag: anywhere in the image, 8-byte steps from the image base up to
  * the end of file-backed data; a second tag is an error (Limine panics).</li>
