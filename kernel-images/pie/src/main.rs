@@ -24,9 +24,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-mod io;
+extern crate kernel_support;
+
+use kernel_support::io;
 
 use core::ptr::addr_of;
 

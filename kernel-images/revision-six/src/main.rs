@@ -17,9 +17,10 @@
 #![no_std]
 #![no_main]
 
-#[path = "../../hello/src/io.rs"]
 #[macro_use]
-mod io;
+extern crate kernel_support;
+
+use kernel_support::io;
 
 use core::cell::UnsafeCell;
 use core::ptr::read_volatile;
