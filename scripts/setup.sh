@@ -6,6 +6,8 @@
 #     and its license texts from PyPI's `unicorn` source distribution into .limu/unicorn/licenses
 #   - rustc-web, cargo-web, rust-web-src  (apt)   to build kernel-images/ (skipped with --no-rust)
 #   - gdb                                 (apt)   for the debugger tests (skipped with --no-rust)
+#   - xvfb, xdotool, imagemagick, x11-utils (apt) for the display-window tests (skipped with --no-rust);
+#     the JDK's AWT window toolkit comes with the full (not headless) JDK
 # Usage: scripts/setup.sh [--no-rust]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,6 +40,12 @@ if [ "$WANT_RUST" = 1 ]; then
     [ -d /usr/lib/rustlib/src/rust/library ] || missing+=(rust-web-src)
     have ld || missing+=(binutils)
     have gdb || missing+=(gdb)
+    have Xvfb || missing+=(xvfb)
+    have xdotool || missing+=(xdotool)
+    have import || missing+=(imagemagick)
+    have xdpyinfo || missing+=(x11-utils)
+    java_home="$(dirname "$(dirname "$(readlink -f "$(command -v javac 2>/dev/null || echo /usr/bin/javac)")")")"
+    [ -f "$java_home/lib/libawt_xawt.so" ] || missing+=(openjdk-17-jdk)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing with apt-get: ${missing[*]}"

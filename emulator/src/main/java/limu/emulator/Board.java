@@ -76,6 +76,7 @@ final class Board {
     private final List<LocalApic> lapics = new ArrayList<>();
     private final IoApic ioApic;
     private final Pic8259 pic;
+    private final Ps2Controller keyboardController;
     private final WiredOr[] ioApicPins = new WiredOr[24];
     private final WiredOr[] picInputs = new WiredOr[16];
     /** The platform's port devices, in the order a snapshot captures them. */
@@ -126,7 +127,8 @@ final class Board {
         Rtc rtc = new Rtc(config.bootEpochSeconds(), time, timers, hpet.legacyGate(8, isaIrq(8)));
         mmio.attach(ioApic);
         mmio.attach(hpet);
-        platformPorts.addAll(List.of(pic, pit, rtc, new Ps2Controller(power), new AcpiPm(time, timers, isaIrq(9), power)));
+        this.keyboardController = new Ps2Controller(power, isaIrq(1));
+        platformPorts.addAll(List.of(pic, pit, rtc, keyboardController, new AcpiPm(time, timers, isaIrq(9), power)));
         platformPorts.forEach(ports::attach);
         DeviceProviders providers = DeviceProviders.load(Board.class.getClassLoader());
         for (MachineConfig.DeviceSpec spec : config.devices()) {
@@ -331,6 +333,15 @@ final class Board {
         }
         com1.receive(bytes);
         return true;
+    }
+
+    /** A host key went down or up on the PS/2 keyboard (run-loop thread). */
+    void hostKey(limu.devices.Ps2Key key, boolean down) {
+        if (down) {
+            keyboardController.press(key);
+        } else {
+            keyboardController.release(key);
+        }
     }
 
     /** Hands buffered serial and debugcon bytes to their streams now. */

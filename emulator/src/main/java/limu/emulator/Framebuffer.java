@@ -34,6 +34,30 @@ public final class Framebuffer {
         return height;
     }
 
+    /** Bytes from one row to the next. */
+    public int pitch() {
+        return pitch;
+    }
+
+    /** Bytes of guest memory the screen spans: {@code pitch * height}. */
+    public int byteSize() {
+        return pitch * height;
+    }
+
+    /** Copies the screen's bytes as they are now into {@code into} (at least {@link #byteSize()} long). */
+    public void readRaw(byte[] into) {
+        memory.read(0, into, 0, byteSize());
+    }
+
+    /** Pixel values 0xRRGGBB of row {@code y} of raw bytes from {@link #readRaw}, into {@code rgb}. */
+    public void rowToRgb(byte[] raw, int y, int[] rgb, int offset) {
+        int base = y * pitch;
+        for (int x = 0; x < width; x++) {
+            int i = base + x * 4;
+            rgb[offset + x] = (raw[i] & 0xff) | (raw[i + 1] & 0xff) << 8 | (raw[i + 2] & 0xff) << 16;
+        }
+    }
+
     public long physicalAddress() {
         return physicalAddress;
     }

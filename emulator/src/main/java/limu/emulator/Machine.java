@@ -36,6 +36,7 @@ public final class Machine implements AutoCloseable {
     private final Framebuffer framebuffer;
     private final Board board;
     private final RunLoop loop;
+    private final HostInput input = new HostInput();
 
     private Machine(MachineConfig config, byte[] elf, String name, Path kernelDirectory) throws BootException {
         this.clock = new VirtualClock(config.wallClock());
@@ -71,7 +72,7 @@ public final class Machine implements AutoCloseable {
             for (ApStart ap : plan.aps()) {
                 parked.add(new ParkedAp(ap.cpuIndex(), ap.gotoAddressPhysical(), ap.entryState()));
             }
-            this.loop = new RunLoop(config.timeout(), clock, symbols, memory, cpus, parked, board);
+            this.loop = new RunLoop(config.timeout(), clock, symbols, memory, cpus, parked, board, input);
         } catch (BootException | RuntimeException e) {
             close();
             throw e;
@@ -145,11 +146,39 @@ public final class Machine implements AutoCloseable {
         loop.observe(tool);
     }
 
-    /** Ends a running {@link #run()} from another thread (Ctrl-C). */
+    /** Ends a running {@link #run()} from another thread (Ctrl-C, a display window closed). */
     public void requestStop() {
         for (Vcpu cpu : cpus.all()) {
             cpu.engine.requestStop();
         }
+        input.requestStop();
+    }
+
+    /**
+     * Keys may come from the host (a display window): from now on, when every CPU waits in HLT
+     * with interrupts enabled and no timer is armed, {@link #run()} waits for a key (or
+     * {@link #requestStop()}) instead of ending as halted. Thread-safe.
+     */
+    public void acceptKeys(boolean accept) {
+        input.attach(accept);
+    }
+
+    /** A key went down on the host: the guest's PS/2 keyboard sends its make code. Thread-safe. */
+    public void pressKey(limu.devices.Ps2Key key) {
+        input.add(new HostInput.KeyChange(key, true));
+    }
+
+    /** A key came up on the host: the keyboard sends its break code. Thread-safe. */
+    public void releaseKey(limu.devices.Ps2Key key) {
+        input.add(new HostInput.KeyChange(key, false));
+    }
+
+    /**
+     * Virtual time as of the last finished slice, readable from any thread (a display's title):
+     * {@link #virtualNanos()} asks the running engine and belongs to the run-loop thread.
+     */
+    public long virtualNanosSoFar() {
+        return clock.nanos(0);
     }
 
     /** Thread-safe: stops every CPU and hands the machine to {@link #run(Debugger)}'s debugger. */

@@ -40,6 +40,7 @@ final class RunLoop {
     private final Cpus cpus;
     private final List<ParkedAp> parked;
     private final Board board;
+    private final HostInput input;
     private ExecutionObserver observer = ExecutionObserver.NONE;
     private volatile boolean debugStopRequested;
     /** {@link Machine#runToMarker()} is running. */
@@ -52,7 +53,7 @@ final class RunLoop {
     private int resumeTurn;
 
     RunLoop(Optional<Duration> timeout, VirtualClock clock, Symbols symbols, GuestMemory memory, Cpus cpus,
-            List<ParkedAp> parked, Board board) {
+            List<ParkedAp> parked, Board board, HostInput input) {
         this.timeout = timeout;
         this.clock = clock;
         this.symbols = symbols;
@@ -60,6 +61,7 @@ final class RunLoop {
         this.cpus = cpus;
         this.parked = List.copyOf(parked);
         this.board = board;
+        this.input = input;
     }
 
     /**
@@ -72,6 +74,7 @@ final class RunLoop {
         int turn = resumeTurn;
         Debugger.Stop stop = debugger.stopAtEntry() ? Debugger.Stop.simple(Debugger.Stop.Kind.ENTRY, 0) : null;
         Vcpu stepping = null;   // the CPU the debugger steps by one instruction; the others wait
+        input.takeStopRequest();   // one left from an earlier run (the engines' own were acted on)
         try {
             while (true) {
                 if (debugStopRequested) {
@@ -89,6 +92,9 @@ final class RunLoop {
                 }
                 startParkedCpus();
                 board.timers().runDue(cpus.nanos());
+                for (HostInput.KeyChange k : input.take()) {
+                    board.hostKey(k.key(), k.down());
+                }
                 if (wakeInterruptedCpus()) {
                     idleSkips = 0;
                 }
@@ -98,6 +104,12 @@ final class RunLoop {
                         return timeout(cpus.get(0));
                     }
                     if (waitForNextTimer()) {
+                        continue;
+                    }
+                    if (input.attached() && haltedWithInterruptsEnabled()) {
+                        if (awaitHostInput(deadline)) {
+                            return new StopReason.Interrupted();
+                        }
                         continue;
                     }
                     return new StopReason.Halted(cpus.all().stream().anyMatch(c -> c.state == Vcpu.State.HALTED
@@ -272,6 +284,25 @@ final class RunLoop {
             return false;
         }
         return true;
+    }
+
+    private boolean haltedWithInterruptsEnabled() {
+        return cpus.all().stream().anyMatch(c -> c.state == Vcpu.State.HALTED && c.interruptsEnabled());
+    }
+
+    /**
+     * Every CPU waits in HLT and only a host key can wake one: waits for it (virtual time stands
+     * still meanwhile). True when a stop was requested instead; the loop checks the timeout.
+     */
+    private boolean awaitHostInput(long deadline) {
+        try {
+            long left = deadline == Long.MAX_VALUE ? 100 : Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            input.await(Math.min(100, left));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+        return input.takeStopRequest();
     }
 
     /**

@@ -108,4 +108,29 @@ class BoardTest {
                 .map(s -> ((limu.devices.Device) s).name()).toList());
         assertTrue(board.snapshottables().stream().noneMatch(s -> s instanceof Serial16550), "COM1 has its own slot");
     }
+
+    @Test
+    void aHostKeyRaisesIrq1OnThe8259AndTheIoApicAsTheMadtSays() {
+        board.initialiseLapic(0, false);   // LINT0 ExtINT, as firmware leaves it
+        int[][] icw = {{0x20, 0x11}, {0xA0, 0x11}, {0x21, 0x20}, {0xA1, 0x28}, {0x21, 4}, {0xA1, 2}, {0x21, 1},
+            {0xA1, 1}, {0x21, 0xFD}, {0xA1, 0xFF}};
+        for (int[] w : icw) {
+            cpu0.portOut(w[0], 1, w[1]);
+        }
+        long ioApic = DeviceAddresses.DEFAULT.ioApic();
+        cpu0.mmioWrite(ioApic, 4, 0x12);            // redirection entry 1, low half
+        cpu0.mmioWrite(ioApic + 0x10, 4, 0x41);     // vector 0x41, fixed, edge, unmasked
+        cpu0.mmioWrite(ioApic, 4, 0x13);
+        cpu0.mmioWrite(ioApic + 0x10, 4, 0);        // to APIC ID 0
+        assertFalse(board.lapic(0).extIntPending());
+
+        board.hostKey(limu.devices.Ps2Key.A, true);
+        assertTrue(board.lapic(0).extIntPending(), "8259 input 1 through LINT0");
+        assertEquals(0x21, board.pic().acknowledge());
+        assertEquals(0x41, board.lapic(0).nextDeliverable(), "I/O APIC pin 1");
+        assertEquals(0x01, cpu0.portIn(Ps2Controller.STATUS_PORT, 1) & 0x01);
+        assertEquals(0x1E, cpu0.portIn(Ps2Controller.DATA_PORT, 1), "set 1 make code of A, translated");
+        board.hostKey(limu.devices.Ps2Key.A, false);
+        assertEquals(0x9E, cpu0.portIn(Ps2Controller.DATA_PORT, 1));
+    }
 }

@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
             "22:--success-exit-code: halted without the exit port (see --halt-is-success)",
             "24:an --expect never matched, or the output differs from --expect-file",
             "26:a serial line matched --fail-on",
-            "28:limu test: at least one kernel failed"})
+            "28:limu test: at least one kernel failed",
+            "30:--display window: the window was closed while the machine ran"})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));

@@ -60,6 +60,12 @@ public final class RunCommand implements Callable<Integer> {
                     + " writes FILE-1.png, FILE-2.png, ...")
     Path screenshot;
 
+    @Option(names = "--display", paramLabel = "none|window", defaultValue = "none",
+            description = "none: headless (default); window: show the framebuffer live in a desktop window whose"
+                    + " keys reach the guest's PS/2 keyboard (IRQ 1); Ctrl+Alt+S writes a screenshot; closing the"
+                    + " window stops the machine with exit code 30")
+    String display;
+
     @Option(names = "--module", paramLabel = "PATH[,CMDLINE]",
             description = "hand this file to the kernel through the module request (repeatable)")
     List<String> modules = new ArrayList<>();
@@ -176,6 +182,7 @@ public final class RunCommand implements Callable<Integer> {
             StopReason reason = null;
             sun.misc.SignalHandler previous = onCtrlC(machine);
             Screenshots shots = screenshot == null ? null : Screenshots.install(machine, screenshot, err);
+            limu.emulator.display.DisplayWindow window = openWindow(machine, shots, err);
             try {
                 reason = gdb == null ? machine.run() : machine.run(gdb);
             } finally {
@@ -192,6 +199,9 @@ public final class RunCommand implements Callable<Integer> {
                 shots.writeFinal();
             }
             var verdict = harness.judge(reason, kernel, (System.nanoTime() - started) / 1e9, err);
+            if (window != null) {
+                verdict = windowVerdict(window, reason, verdict, err);
+            }
             err.println("limu: " + verdict.message());
             if (reason instanceof StopReason.GuestCrash crash) {
                 err.println(crash.report());
@@ -216,6 +226,50 @@ public final class RunCommand implements Callable<Integer> {
         } catch (UnsatisfiedLinkError e) {
             err.println("limu: native code unavailable: " + e.getMessage());
             return ExitCodes.ENGINE_UNAVAILABLE;
+        }
+    }
+
+    /** The window of --display window, with Ctrl+Alt+S writing numbered screenshots; null when headless. */
+    private limu.emulator.display.DisplayWindow openWindow(Machine machine, Screenshots shots, PrintWriter err) {
+        if (!display.equals("window")) {
+            return null;
+        }
+        Screenshots keyShots = shots != null ? shots
+                : Screenshots.onRequest(machine, Path.of("limu-screenshot.png"), err);
+        try {
+            limu.emulator.display.DisplayWindow w = limu.emulator.display.DisplayWindow.open(machine,
+                    kernel.getFileName().toString(), keyShots::writeNumbered);
+            machine.acceptKeys(true);
+            return w;
+        } catch (limu.emulator.display.DisplayWindow.Unavailable e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /**
+     * The run with a window is over. Closed by the user while running: exit code 30. A guest that
+     * halted or powered off stays on screen until the window is closed, like a PC left on; any
+     * other end (exit port, crash, timeout, Ctrl-C) closes the window at once, as QEMU quits.
+     */
+    private limu.emulator.harness.Verdicts.Verdict windowVerdict(limu.emulator.display.DisplayWindow window, StopReason reason,
+            limu.emulator.harness.Verdicts.Verdict verdict, PrintWriter err) {
+        try {
+            if (window.closedByUser() && reason instanceof StopReason.Interrupted) {
+                return new limu.emulator.harness.Verdicts.Verdict(ExitCodes.WINDOW_CLOSED, false,
+                        "display window closed: machine stopped", reason);
+            }
+            if (reason instanceof StopReason.Halted || reason instanceof StopReason.PowerOff) {
+                window.stopped("stopped, exit code " + verdict.exitCode() + " (close the window to quit)");
+                err.println("limu: " + verdict.message() + "; close the window to quit");
+                err.flush();
+                window.awaitClose();
+            }
+            return verdict;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return verdict;
+        } finally {
+            window.close();
         }
     }
 
@@ -272,6 +326,19 @@ public final class RunCommand implements Callable<Integer> {
                 : Optional.of(FramebufferSize.parse(framebufferSize));
         if (screenshot != null && display.isEmpty()) {
             throw new IllegalArgumentException("--screenshot needs a framebuffer (not --framebuffer none)");
+        }
+        if (!this.display.equals("none") && !this.display.equals("window")) {
+            throw new IllegalArgumentException("--display " + this.display + ": expected none or window");
+        }
+        if (this.display.equals("window")) {
+            if (display.isEmpty()) {
+                throw new IllegalArgumentException("--display window needs a framebuffer (not --framebuffer none)");
+            }
+            try {
+                limu.emulator.display.DisplayWindow.checkAvailable();
+            } catch (limu.emulator.display.DisplayWindow.Unavailable e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
         }
         List<ModuleFile> files = modules.stream().map(ModuleFile::parse).toList();
         if (!timeMode.equals("virtual") && !timeMode.equals("wall")) {

@@ -8,7 +8,8 @@ import limu.emulator.Machine;
 
 /**
  * {@code --screenshot FILE.png}: the framebuffer as a PNG when the run ends,
- * and numbered ones mid-run on SIGUSR2 ({@code kill -USR2 <pid>}).
+ * and numbered ones mid-run on SIGUSR2 ({@code kill -USR2 <pid>}) or a display
+ * window's Ctrl+Alt+S.
  */
 final class Screenshots {
     private final Framebuffer framebuffer;
@@ -33,13 +34,18 @@ final class Screenshots {
         return s;
     }
 
+    /** Numbered screenshots on request only (a display window's key), named after {@code file}. */
+    static Screenshots onRequest(Machine machine, Path file, PrintWriter err) {
+        return new Screenshots(machine.framebuffer().orElseThrow(), file, err);
+    }
+
     void uninstall() {
         if (previous != null) {
             sun.misc.Signal.handle(new sun.misc.Signal("USR2"), previous);
         }
     }
 
-    private synchronized void writeNumbered() {
+    synchronized void writeNumbered() {
         taken++;
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
