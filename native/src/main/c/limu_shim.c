@@ -1,6 +1,6 @@
 /*
  * limu's JNI shim: every Unicorn hook lives here and reaches Java through a
- * JNI upcall (~50 ns) instead of a JNA callback (~600 ns, see UNICORN.md).
+ * JNI upcall (~50 ns) instead of a JNA callback (~600 ns, measured on Unicorn 2.1.4).
  *
  * The shim does not link against libunicorn: Java loads the library it chose
  * (and checked the version of) with JNA, then hands the same path to
@@ -158,7 +158,7 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
 /*
  * A device window mapped with uc_mmio_map. Its callbacks only call the device
  * and never stop the engine themselves: uc_emu_stop inside an MMIO callback
- * makes Unicorn replay the access on resume (UNICORN.md). A device that wants
+ * makes Unicorn replay the access on resume. A device that wants
  * the machine to stop sets device_stop, acted on at the next block.
  */
 struct mmio_window {
