@@ -13,6 +13,7 @@ import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
 import limu.emulator.StopReason;
 import limu.emulator.bench.EngineBench;
+import limu.emulator.bench.PagingSpeed;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,6 +23,8 @@ import picocli.CommandLine.Option;
             "  - process start to first serial byte and to exit, for the hello kernel (fresh JVM each run)",
             "  - boot-to-exit inside a warm JVM",
             "  - guest instructions per second on the hello kernel's compute loop, next to a bare Unicorn loop",
+            "  - limu's page walk against Unicorn's own MMU: the hello kernel's register and stack loops,",
+            "    the chapter kernel's boot, a bare store loop on an executable page",
             "  - the cost of one guest port write reaching a Java device, next to a write nobody handles in Java",
             "  - the cost of delivering one exception (int3) through the guest's IDT and returning with iretq"})
 public final class BenchCommand implements Callable<Integer> {
@@ -60,6 +63,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (Files.isRegularFile(release)) {
             computeSpeed(release, "release", iterations);
         }
+        new PagingSpeed(kernels, runs, iterations).print();
         virtualSeconds();
         bareLoop();
         portWrites();
