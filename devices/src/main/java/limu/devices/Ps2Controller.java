@@ -73,11 +73,6 @@ public final class Ps2Controller implements Device, Snapshottable<Ps2Controller.
     private boolean breakPending;
     private boolean irqLevel;
 
-    /** A controller whose IRQ 1 goes nowhere. */
-    public Ps2Controller(PowerListener power) {
-        this(power, InterruptLine.DISCONNECTED);
-    }
-
     public Ps2Controller(PowerListener power, InterruptLine irq1) {
         if (power == null || irq1 == null) {
             throw new NullPointerException(power == null ? "power listener" : "IRQ 1 line");

@@ -33,8 +33,11 @@ final class HostInput {
         notifyAll();
     }
 
-    /** The key changes since the last call, oldest first. */
+    /** The key changes since the last call, oldest first (the run loop asks between every two slices). */
     synchronized List<KeyChange> take() {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
         List<KeyChange> taken = new ArrayList<>(keys);
         keys.clear();
         return taken;
