@@ -58,7 +58,7 @@ final class Queries {
                 // slid by this much, and gdb adds it to every section when told here (gdb's "Remote Protocol",
                 // General Query Packets).
                 String slide = Long.toHexString(machine.plan().kernelSlide());
-                return "Text=" + slide + ";Data=" + slide;
+                return "Text=" + slide + ";Data=" + slide + ";Bss=" + slide;
             }
             default:
                 break;
