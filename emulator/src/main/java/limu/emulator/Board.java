@@ -94,10 +94,8 @@ final class Board {
         this.serialOutput = config.serialOutput();
         this.addresses = addresses;
         this.time = now::getAsLong;
-        this.com1 = new Serial16550(Serial16550.COM1, config.serialOutput(), level -> { }, config.flushEachLine());
         this.debugExit = new DebugExit((status, value) -> raise(new BoardEvent.ExitPort(value, status)));
         this.debugcon = new DebugConsole(config.debugconOutput(), config.flushEachLine());
-        ports.attach(com1);
         ports.attach(debugExit);
         ports.attach(debugcon);
         ports.attach(new SnapshotMarker(this::raise));
@@ -111,6 +109,9 @@ final class Board {
             picInputs[n] = new WiredOr(pic.irq(n));
         }
         pic.initialiseLikeFirmware();
+        // COM1 on IRQ 4 as on a PC: the 8259's input 4 and I/O APIC pin 4 (the MADT has no override for it)
+        this.com1 = new Serial16550(Serial16550.COM1, config.serialOutput(), isaIrq(4), config.flushEachLine());
+        ports.attach(com1);
         TickRate tsc = new TickRate(VirtualClock.TSC_HZ);
         for (int i = 0; i < config.cpus(); i++) {
             LocalApic apic = new LocalApic(i, i == 0, config.x2apic(), time, timers, router, ipis, tsc);
@@ -349,8 +350,8 @@ final class Board {
     }
 
     /**
-     * Every device but COM1 in the order a snapshot restores them: the sources of interrupt lines
-     * first, then the 8259s, the I/O APIC and the local APICs, whose restored state (pin levels,
+     * Every device but COM1 (restored ahead of them, as a line source) in the order a snapshot
+     * restores them: the sources of interrupt lines first, then the 8259s, the I/O APIC and the local APICs, whose restored state (pin levels,
      * IRR) wins over what the sources' restores drove into them. IllegalStateException for a
      * device that cannot be snapshotted (a plug-in without {@link Snapshottable}).
      */
