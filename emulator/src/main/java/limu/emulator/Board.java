@@ -71,6 +71,8 @@ final class Board {
         }
     };
     private final Serial16550 com1;
+    /** Bytes waiting to arrive on COM1's receive line. */
+    private final java.util.ArrayDeque<Byte> serialInput = new java.util.ArrayDeque<>();
     private final DebugExit debugExit;
     private final DebugConsole debugcon;
     private final List<LocalApic> lapics = new ArrayList<>();
@@ -332,6 +334,41 @@ final class Board {
         }
         com1.receive(bytes);
         return true;
+    }
+
+    /** Queues bytes for COM1's receive line; {@link #feedSerialInput()} hands them over as its FIFO has room. */
+    void queueSerialInput(byte[] bytes) {
+        for (byte b : bytes) {
+            serialInput.addLast(b);
+        }
+    }
+
+    /**
+     * Moves queued input into COM1's receive FIFO as a terminal with RTS/CTS flow control sends it: only while the
+     * guest asserts RTS (so nothing arrives before its driver has set the UART up) and as much as fits, so a line is
+     * never overrun. Called between slices, so when bytes arrive depends only on the guest's work. True if any moved.
+     */
+    boolean feedSerialInput() {
+        int n = com1.readyToReceive() ? Math.min(serialInput.size(), com1.receiveCapacity()) : 0;
+        if (n == 0) {
+            return false;
+        }
+        byte[] bytes = new byte[n];
+        for (int i = 0; i < n; i++) {
+            bytes[i] = serialInput.removeFirst();
+        }
+        com1.receive(bytes);
+        return true;
+    }
+
+    /** True while queued input waits for room in COM1's FIFO. */
+    boolean serialInputPending() {
+        return !serialInput.isEmpty();
+    }
+
+    /** A restored machine has not been sent the input queued after its snapshot. */
+    void dropSerialInput() {
+        serialInput.clear();
     }
 
     /** Hands buffered serial and debugcon bytes to their streams now. */

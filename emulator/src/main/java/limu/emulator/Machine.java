@@ -196,6 +196,15 @@ public final class Machine implements AutoCloseable {
         return board.receiveSerial(bytes);
     }
 
+    /**
+     * Queues bytes for COM1's receive line (run-loop thread, or before a run): they arrive between slices, as many
+     * as its FIFO has room for, so none is lost however long the input; when depends only on the guest's work.
+     * A {@link #restore} drops what is still queued.
+     */
+    public void queueSerialInput(byte[] bytes) {
+        board.queueSerialInput(bytes);
+    }
+
     /** Runs until the guest exits, halts, crashes, or the timeout passes (see {@link RunLoop}). */
     public StopReason run() {
         return run(Debugger.NONE);

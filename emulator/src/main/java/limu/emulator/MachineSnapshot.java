@@ -122,6 +122,7 @@ public final class MachineSnapshot implements AutoCloseable {
             a.timer().arm(a.deadline());
         }
         board.forgetEvents();
+        board.dropSerialInput();
         loop.restore(progress);
         return written;
     }

@@ -67,6 +67,31 @@ class BoardTest {
     }
 
     @Test
+    void queuedInputArrivesWhileRtsIsSetAndAsTheFifoHasRoom() {
+        board.queueSerialInput("0123456789abcdefXYZ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertFalse(board.feedSerialInput(), "RTS clear: the terminal holds its input");
+        assertEquals(0x60, cpu0.portIn(Serial16550.COM1 + Serial16550.LSR, 1));
+        cpu0.portOut(Serial16550.COM1 + Serial16550.IIR_FCR, 1, 0x01);
+        cpu0.portOut(Serial16550.COM1 + Serial16550.MCR, 1, 0x02);
+        assertTrue(board.feedSerialInput());
+        assertTrue(board.serialInputPending());
+        assertFalse(board.feedSerialInput(), "the FIFO is full");
+        StringBuilder got = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            got.append((char) cpu0.portIn(Serial16550.COM1, 1));
+        }
+        assertTrue(board.feedSerialInput());
+        while ((cpu0.portIn(Serial16550.COM1 + Serial16550.LSR, 1) & 1) != 0) {
+            got.append((char) cpu0.portIn(Serial16550.COM1, 1));
+        }
+        assertEquals("0123456789abcdefXYZ", got.toString(), "nothing overrun, nothing lost");
+        assertFalse(board.serialInputPending());
+        board.queueSerialInput(new byte[] {1});
+        board.dropSerialInput();
+        assertFalse(board.feedSerialInput());
+    }
+
+    @Test
     void exitPortEndsTheRunForGood() {
         assertTrue(cpu0.portOut(0xF4, 1, 0x10));
         StopReason r = board.takeEvent().orElseThrow().stopReason();

@@ -91,6 +91,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "write COM1 output to FILE instead of stdout")
     Path serialFile;
 
+    @Option(names = "--serial-input", paramLabel = "FILE|-",
+            description = "bytes COM1 receives, from FILE or (-) stdin read to its end before boot; they arrive as"
+                    + " the UART's receive FIFO has room, so none is lost")
+    String serialInput;
+
     @Option(names = "--debugcon", paramLabel = "FILE",
             description = "write port 0xE9 output to FILE (default: stdout, mixed with serial)")
     Path debugconFile;
@@ -133,6 +138,7 @@ public final class RunCommand implements Callable<Integer> {
     HeapCheckCli heap = new HeapCheckCli();
 
     private limu.emulator.gdb.SerialTap serialTap;
+    private byte[] serialInputBytes = new byte[0];
 
     @Override
     public Integer call() {
@@ -150,6 +156,7 @@ public final class RunCommand implements Callable<Integer> {
         long started = System.nanoTime();
         try (Machine machine = Machine.boot(config, kernel)) {
             harness.watch(machine);
+            machine.queueSerialInput(serialInputBytes);
             heap.install(machine, err);
             if (verbose) {
                 describe(machine.plan(), err);
@@ -266,6 +273,14 @@ public final class RunCommand implements Callable<Integer> {
         }
         Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
         long epoch = bootEpoch();
+        if (serialInput != null) {
+            try {
+                serialInputBytes = serialInput.equals("-") ? System.in.readAllBytes()
+                        : java.nio.file.Files.readAllBytes(Path.of(serialInput));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--serial-input " + serialInput + ": cannot read: " + e);
+            }
+        }
         if (gdbWait && gdbPort == null && gdbListen == null) {
             throw new IllegalArgumentException("--gdb-wait needs --gdb or --gdb-listen");
         }
