@@ -106,6 +106,7 @@ final class RunLoop {
                 }
                 startParkedCpus();
                 board.timers().runDue(cpus.nanos());
+                board.feedSerialInput();
                 if (wakeInterruptedCpus()) {
                     idleSkips = 0;
                 }
