@@ -50,6 +50,9 @@ final class RunLoop {
     private int idleSkips;
     /** The CPU whose next turn it is. */
     private int resumeTurn;
+    /** The profiler, or null; it samples every CPU when virtual time reaches {@link #nextSample}. */
+    private CpuSampler sampler;
+    private long nextSample;
 
     RunLoop(Optional<Duration> timeout, VirtualClock clock, Symbols symbols, GuestMemory memory, Cpus cpus,
             List<ParkedAp> parked, Board board) {
@@ -87,6 +90,7 @@ final class RunLoop {
                     }
                     stepping = steppable(resume);
                 }
+                takeDueSamples();
                 startParkedCpus();
                 board.timers().runDue(cpus.nanos());
                 if (wakeInterruptedCpus()) {
@@ -150,7 +154,20 @@ final class RunLoop {
                 }
             }
         } finally {
+            takeDueSamples();
             board.flushOutputs();
+        }
+    }
+
+    /** Every sample instant virtual time has reached: one sample of each CPU (see {@link CpuSampler}). */
+    private void takeDueSamples() {
+        if (sampler == null) {
+            return;
+        }
+        for (long now = clock.nanos(0); now >= nextSample; nextSample += sampler.intervalNanos()) {
+            for (Vcpu c : cpus.all()) {
+                sampler.sample(c.index, c.engine, c.state != Vcpu.State.RUNNING);
+            }
         }
     }
 
@@ -218,6 +235,9 @@ final class RunLoop {
         long next = board.timers().nextDeadline();
         if (next != DeviceTimer.NEVER && !clock.wall()) {
             budget = Math.min(budget, clock.blocksUntil(next, 0));
+        }
+        if (sampler != null && !clock.wall()) {
+            budget = Math.min(budget, clock.blocksUntil(nextSample, 0));   // a sample sees where the slice got to
         }
         return budget;
     }
@@ -323,6 +343,12 @@ final class RunLoop {
     /** Runs with {@code stop} true make a snapshot-marker write end the run. */
     void stopAtMarker(boolean stop) {
         stopAtMarker = stop;
+    }
+
+    /** Samples every CPU each {@link CpuSampler#intervalNanos()} of virtual time from now on. */
+    void sample(CpuSampler s) {
+        sampler = s;
+        nextSample = clock.nanos(0) + s.intervalNanos();
     }
 
     void observe(ExecutionObserver tool) {
