@@ -6,6 +6,7 @@
 #     and its license texts from PyPI's `unicorn` source distribution into .limu/unicorn/licenses
 #   - rustc-web, cargo-web, rust-web-src  (apt)   to build kernel-images/ (skipped with --no-rust)
 #   - gdb                                 (apt)   for the debugger tests (skipped with --no-rust)
+#   - lcov                                (apt)   genhtml, which the coverage tests run on limu's tracefiles
 # Usage: scripts/setup.sh [--no-rust]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +32,7 @@ have mvn || missing+=(maven)
 have gcc || missing+=(gcc libc6-dev)
 have python3 || missing+=(python3)
 if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
+have genhtml || missing+=(lcov)
 if [ "$WANT_RUST" = 1 ]; then
     [ -x /usr/bin/rustc ] && /usr/bin/rustc --print target-list 2>/dev/null | grep -qx x86_64-unknown-none \
         || missing+=(rustc-web)

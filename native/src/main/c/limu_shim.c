@@ -112,11 +112,14 @@ typedef struct {
     struct address_hooks *ah;    /* observers' exact-address hooks (limu_shim address-hook section) */
     struct guest_paging *pg;     /* the virtual TLB's page walk (section "Guest paging"); NULL: Unicorn's MMU */
     struct code_scan *scan;      /* RDMSR/WRMSR/PAUSE sites of fetched pages (section "Code scan"); NULL: off */
+    struct block_counts *coverage; /* executed blocks (section "Coverage"); NULL: not recording */
+    uint64_t stops;                /* stop_with calls so far: on_block counts a block only if it was not stopped */
     int kind;
     int64_t vector, address, access, size;
 } shim_cpu;
 
 static void stop_with(shim_cpu *s, int kind) {
+    s->stops++;
     if (s->kind == STOP_NONE) {
         s->kind = kind;
     }
@@ -347,9 +350,12 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
     return false;
 }
 
+static void count_block(struct block_counts *c, uint64_t address, uint32_t size); /* section "Coverage" */
+
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
     s->blocks++;
+    uint64_t stops_before = s->stops;
     if (s->device_stop) {
         s->device_stop = 0;
         if (s->kind == STOP_JAVA_ERROR) {
@@ -378,6 +384,10 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
         } else {
             s->window_armed = 1;
         }
+    }
+    /* a block the hook stops before runs again on resume: count it then, not twice */
+    if (s->coverage != NULL && s->stops == stops_before) {
+        count_block(s->coverage, address, size);
     }
 }
 
@@ -1129,6 +1139,7 @@ fail:
 }
 
 static void free_address_hooks(shim_cpu *s); /* the address-hook section, at the end */
+static void free_block_counts(shim_cpu *s);  /* section "Coverage", at the end */
 static void free_code_scan(shim_cpu *s);     /* section "Code scan", at the end */
 static void scan_slice_start(shim_cpu *s);
 static int scan_restart(shim_cpu *s);
@@ -1156,6 +1167,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclas
     free_address_hooks(s);
     free_code_scan(s);
     paging_free(s);
+    free_block_counts(s);
     (*env)->DeleteGlobalRef(env, s->hooks);
     p_context_free(s->ctx);
     free(s);
@@ -2212,4 +2224,121 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_limitSliceBudget(JNIEnv *
     if (blocks < s->budget) {
         s->budget = blocks < 1 ? 1 : blocks;
     }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Coverage: every executed translation block, counted.
+ *
+ * The block hook already runs once per executed block (it counts the slice's budget), so line
+ * coverage costs one hash-table update there: the key is the block's start address and size, the
+ * value how often it ran. Java maps each block's bytes [start, start + size) to the kernel's
+ * line table after the run; no per-instruction hook is ever installed.
+ * ------------------------------------------------------------------------------------------------ */
+
+struct block_count {
+    uint64_t address; /* 0: empty slot (a kernel's code never starts at linear 0) */
+    uint64_t size;
+    uint64_t count;
+};
+
+struct block_counts {
+    struct block_count *slots;
+    size_t capacity; /* a power of two */
+    size_t used;
+};
+
+static size_t block_slot(const struct block_counts *c, uint64_t address, uint64_t size) {
+    uint64_t h = (address ^ (size << 48)) * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
+    size_t i = (size_t)(h >> 20) & (c->capacity - 1);
+    while (c->slots[i].address != 0 && (c->slots[i].address != address || c->slots[i].size != size)) {
+        i = (i + 1) & (c->capacity - 1);
+    }
+    return i;
+}
+
+static int grow_block_counts(struct block_counts *c) {
+    struct block_counts bigger = {calloc(c->capacity * 2, sizeof(struct block_count)), c->capacity * 2, c->used};
+    if (bigger.slots == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < c->capacity; i++) {
+        if (c->slots[i].address != 0) {
+            bigger.slots[block_slot(&bigger, c->slots[i].address, c->slots[i].size)] = c->slots[i];
+        }
+    }
+    free(c->slots);
+    *c = bigger;
+    return 1;
+}
+
+static void count_block(struct block_counts *c, uint64_t address, uint32_t size) {
+    if (address == 0) {
+        return;
+    }
+    size_t i = block_slot(c, address, size);
+    if (c->slots[i].address == 0) {
+        /* kept at most half full so probes stay short; a failed grow drops the new block */
+        if (2 * (c->used + 1) > c->capacity && !grow_block_counts(c)) {
+            return;
+        }
+        i = block_slot(c, address, size);
+        c->slots[i].address = address;
+        c->slots[i].size = size;
+        c->used++;
+    }
+    c->slots[i].count++;
+}
+
+static void free_block_counts(shim_cpu *s) {
+    if (s->coverage != NULL) {
+        free(s->coverage->slots);
+        free(s->coverage);
+        s->coverage = NULL;
+    }
+}
+
+/* void recordBlocks(long shim, boolean on): start (empty) or stop counting executed blocks. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_recordBlocks(JNIEnv *env, jclass cls, jlong handle,
+                                                                    jboolean on) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    free_block_counts(s);
+    if (!on) {
+        return;
+    }
+    struct block_counts *c = calloc(1, sizeof *c);
+    if (c != NULL && (c->slots = calloc(4096, sizeof(struct block_count))) != NULL) {
+        c->capacity = 4096;
+        s->coverage = c;
+    } else {
+        free(c);
+        throw_java(env, "java/lang/OutOfMemoryError", "no memory for the coverage table");
+    }
+}
+
+/* long[] recordedBlocks(long shim): {address, size, count} for each executed block, in table order. */
+JNIEXPORT jlongArray JNICALL Java_limu_emulator_unicorn_Shim_recordedBlocks(JNIEnv *env, jclass cls,
+                                                                            jlong handle) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct block_counts *c = s->coverage;
+    jsize n = c == NULL ? 0 : (jsize)c->used;
+    jlongArray out = (*env)->NewLongArray(env, n * 3);
+    if (out == NULL || n == 0) {
+        return out;
+    }
+    jlong *v = malloc(sizeof(jlong) * 3 * (size_t)n);
+    if (v == NULL) {
+        throw_java(env, "java/lang/OutOfMemoryError", "no memory for the coverage table");
+        return NULL;
+    }
+    jsize k = 0;
+    for (size_t i = 0; i < c->capacity; i++) {
+        if (c->slots[i].address != 0) {
+            v[k++] = (jlong)c->slots[i].address;
+            v[k++] = (jlong)c->slots[i].size;
+            v[k++] = (jlong)c->slots[i].count;
+        }
+    }
+    (*env)->SetLongArrayRegion(env, out, 0, k, v);
+    free(v);
+    return out;
 }

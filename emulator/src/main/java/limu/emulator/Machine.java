@@ -17,6 +17,7 @@ import limu.devices.MmioRange;
 import limu.emulator.cpu.CpuCore;
 import limu.emulator.cpu.CpuModel;
 import limu.emulator.unicorn.Engine;
+import limu.emulator.unicorn.ExecutedBlock;
 import limu.emulator.unicorn.UnicornEngine;
 import limu.emulator.unicorn.UnicornLibrary;
 
@@ -151,6 +152,30 @@ public final class Machine implements AutoCloseable {
             c.core.observeHeapAccesses((phys, size, write, rip) -> tool.heapAccess(index, phys, size, write, rip));
         }
         loop.observe(tool);
+    }
+
+    /**
+     * Counts every translation block each CPU executes from now on (line coverage: {@code
+     * limu.emulator.coverage.LineCoverage} maps them to source lines); {@link #executedBlocks()} returns them.
+     */
+    public void recordExecutedBlocks() {
+        for (Vcpu c : cpus.all()) {
+            c.engine.recordBlocks(true);
+        }
+    }
+
+    /** The blocks all CPUs executed since {@link #recordExecutedBlocks()}, one entry per CPU and block. */
+    public List<ExecutedBlock> executedBlocks() {
+        List<ExecutedBlock> all = new ArrayList<>();
+        for (Vcpu c : cpus.all()) {
+            all.addAll(c.engine.recordedBlocks());
+        }
+        return all;
+    }
+
+    /** Hands every CPU to {@code sampler} at each of its intervals of virtual time, from now on (before {@link #run}). */
+    public void sample(CpuSampler sampler) {
+        loop.sample(sampler);
     }
 
     /** Ends a running {@link #run()} from another thread (Ctrl-C). */

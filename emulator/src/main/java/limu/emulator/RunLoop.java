@@ -55,6 +55,9 @@ final class RunLoop {
     private int idleSkips;
     /** The CPU whose next turn it is. */
     private int resumeTurn;
+    /** The profiler, or null; it samples every CPU when virtual time reaches {@link #nextSample}. */
+    private CpuSampler sampler;
+    private long nextSample;
 
     RunLoop(Optional<Duration> timeout, VirtualClock clock, Symbols symbols, GuestMemory memory, Cpus cpus,
             List<ParkedAp> parked, Board board) {
@@ -104,6 +107,7 @@ final class RunLoop {
                     }
                     stepping = steppable(resume);
                 }
+                takeDueSamples();
                 startParkedCpus();
                 board.timers().runDue(cpus.nanos());
                 board.feedSerialInput();
@@ -168,7 +172,20 @@ final class RunLoop {
                 }
             }
         } finally {
+            takeDueSamples();
             board.flushOutputs();
+        }
+    }
+
+    /** Every sample instant virtual time has reached: one sample of each CPU (see {@link CpuSampler}). */
+    private void takeDueSamples() {
+        if (sampler == null) {
+            return;
+        }
+        for (long now = clock.nanos(0); now >= nextSample; nextSample += sampler.intervalNanos()) {
+            for (Vcpu c : cpus.all()) {
+                sampler.sample(c.index, c.engine, c.state != Vcpu.State.RUNNING);
+            }
         }
     }
 
@@ -237,6 +254,9 @@ final class RunLoop {
         long next = board.timers().nextDeadline();
         if (next != DeviceTimer.NEVER && !clock.wall()) {
             budget = Math.min(budget, clock.blocksUntil(next, 0));
+        }
+        if (sampler != null && !clock.wall()) {
+            budget = Math.min(budget, clock.blocksUntil(nextSample, 0));   // a sample sees where the slice got to
         }
         return budget;
     }
@@ -351,6 +371,12 @@ final class RunLoop {
     /** Runs with {@code stop} true make a snapshot-marker write end the run. */
     void stopAtMarker(boolean stop) {
         stopAtMarker = stop;
+    }
+
+    /** Samples every CPU each {@link CpuSampler#intervalNanos()} of virtual time from now on. */
+    void sample(CpuSampler s) {
+        sampler = s;
+        nextSample = clock.nanos(0) + s.intervalNanos();
     }
 
     void observe(ExecutionObserver tool) {

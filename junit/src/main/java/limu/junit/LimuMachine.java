@@ -9,8 +9,10 @@ import limu.bootloader.FramebufferSize;
 import limu.bootloader.ModuleFile;
 import limu.emulator.MachineConfig;
 import limu.emulator.Sizes;
+import limu.emulator.coverage.PathMap;
 import limu.emulator.harness.ExpectFile;
 import limu.emulator.harness.KernelRun;
+import limu.emulator.harness.Recording;
 import limu.emulator.harness.SharedBoot;
 import limu.emulator.harness.TestSpec;
 
@@ -30,6 +32,7 @@ public final class LimuMachine {
     private MachineConfig.Builder config = KernelRun.testConfig(Duration.ofSeconds(60));
     private TestSpec spec = TestSpec.NONE;
     private OutputStream echo;
+    private Recording recording = Recording.NONE;
 
     private LimuMachine(Path kernel) {
         this.kernel = kernel;
@@ -120,6 +123,26 @@ public final class LimuMachine {
         return this;
     }
 
+    /**
+     * Records line coverage of the kernel's code on every CPU: {@link KernelRun#coverage()} then says which lines
+     * and functions ran ({@code executed("crate::function")}) and writes an lcov tracefile.
+     */
+    public LimuMachine coverage() {
+        recording = recording.withCoverage(PathMap.NONE);
+        return this;
+    }
+
+    /** Samples every CPU's call stack each {@code interval} of virtual time: {@link KernelRun#profile()}. */
+    public LimuMachine profile(Duration interval) {
+        recording = recording.withProfile(interval);
+        return this;
+    }
+
+    /** {@link #profile(Duration)} every 100 virtual microseconds. */
+    public LimuMachine profile() {
+        return profile(Recording.DEFAULT_PROFILE_INTERVAL);
+    }
+
     /** Also copies serial output to {@code out} as it comes (e.g. System.out). */
     public LimuMachine echoSerial(OutputStream out) {
         this.echo = out;
@@ -144,6 +167,6 @@ public final class LimuMachine {
     /** Boots the kernel and runs it to its end on this thread. */
     public KernelRun run() throws BootException {
         MachineConfig c = echo == null ? config.build() : config.serialOutput(echo).debugconOutput(echo).build();
-        return KernelRun.run(kernel, c, spec, echo != null, m -> { });
+        return KernelRun.run(kernel, c, spec, echo != null, m -> { }, recording);
     }
 }

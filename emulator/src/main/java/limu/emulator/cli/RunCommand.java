@@ -24,6 +24,8 @@ import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
 import limu.emulator.Sizes;
 import limu.emulator.StopReason;
+import limu.emulator.coverage.LineCoverage;
+import limu.emulator.harness.Recording;
 import limu.emulator.unicorn.UnicornException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -137,6 +139,12 @@ public final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     HeapCheckCli heap = new HeapCheckCli();
 
+    @picocli.CommandLine.Mixin
+    CoverageOptions coverage = new CoverageOptions();
+
+    @picocli.CommandLine.Mixin
+    ProfileOptions profile = new ProfileOptions();
+
     private limu.emulator.gdb.SerialTap serialTap;
     private byte[] serialInputBytes = new byte[0];
 
@@ -158,6 +166,7 @@ public final class RunCommand implements Callable<Integer> {
             harness.watch(machine);
             machine.queueSerialInput(serialInputBytes);
             heap.install(machine, err);
+            Recording.Recorder recorder = recording().start(machine);
             if (verbose) {
                 describe(machine.plan(), err);
             } else {
@@ -193,6 +202,7 @@ public final class RunCommand implements Callable<Integer> {
                 err.println(fault.report());
             }
             heap.finish(reason, err);
+            writeRecording(recorder.finish(), err);
             err.flush();
             return verdict.exitCode();
         } catch (BootException e) {
@@ -210,6 +220,30 @@ public final class RunCommand implements Callable<Integer> {
         } catch (UnsatisfiedLinkError e) {
             err.println("limu: native code unavailable: " + e.getMessage());
             return ExitCodes.ENGINE_UNAVAILABLE;
+        }
+    }
+
+    private Recording recording() {
+        Recording r = Recording.NONE;
+        if (coverage.enabled()) {
+            r = r.withCoverage(coverage.paths());
+        }
+        return profile.enabled() ? r.withProfile(profile.interval()) : r;
+    }
+
+    private void writeRecording(Recording.Results results, PrintWriter err) {
+        String name = kernel.getFileName().toString();
+        try {
+            if (results.coverage().isPresent()) {
+                results.coverage().get().write(coverage.file, LineCoverage.testName(name));
+                err.println("limu: coverage written to " + coverage.file);
+            }
+            if (results.profile().isPresent()) {
+                results.profile().get().write(profile.file, name);
+                err.println("limu: profile written to " + profile.file);
+            }
+        } catch (IOException e) {
+            err.println("limu: cannot write: " + e.getMessage());
         }
     }
 

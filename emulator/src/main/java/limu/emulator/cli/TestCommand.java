@@ -20,8 +20,10 @@ import limu.emulator.Durations;
 import limu.emulator.ExitCodes;
 import limu.emulator.MachineConfig;
 import limu.emulator.Sizes;
+import limu.emulator.coverage.LineCoverage;
 import limu.emulator.harness.JUnitXml;
 import limu.emulator.harness.KernelRun;
+import limu.emulator.harness.Recording;
 import limu.emulator.harness.TestSpec;
 import limu.emulator.harness.Verdicts;
 import limu.emulator.unicorn.UnicornException;
@@ -49,6 +51,12 @@ public final class TestCommand implements Callable<Integer> {
 
     @Mixin
     HarnessOptions harness = new HarnessOptions();
+
+    @Mixin
+    CoverageOptions coverage = new CoverageOptions();
+
+    /** Every kernel's coverage so far, merged (under its own lock: kernels finish on pool threads). */
+    private LineCoverage mergedCoverage = LineCoverage.empty();
 
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "kernels run at once (default: the host's CPUs)")
     Integer jobs;
@@ -86,8 +94,10 @@ public final class TestCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         MachineConfig config;
         TestSpec test;
+        Recording recording;
         try {
             test = harness.spec();
+            recording = coverage.enabled() ? Recording.NONE.withCoverage(coverage.paths()) : Recording.NONE;
             config = boot.applyTo(KernelRun.testConfig(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory))
                     .cpus(cpus).bootEpochSeconds(date).cmdline(cmdline)
                     .framebuffer(framebufferSize.equals("none") ? Optional.empty()
@@ -112,7 +122,7 @@ public final class TestCommand implements Callable<Integer> {
             List<Future<JUnitXml.Case>> futures = new ArrayList<>();
             for (Path k : kernels) {
                 futures.add(pool.submit(() -> {
-                    JUnitXml.Case c = runOne(k, config, test);
+                    JUnitXml.Case c = runOne(k, config, test, recording);
                     synchronized (out) {
                         Verdicts.Verdict v = c.verdict();
                         out.printf(Locale.ROOT, "%s %-40s %6.2fs  %s%n", v.passed() ? "PASS" : "FAIL", c.name(),
@@ -137,6 +147,13 @@ public final class TestCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "limu test: %d passed, %d failed, %d kernels in %.2fs (%d at a time); logs in %s%n",
                 cases.size() - failed, failed, cases.size(), (System.nanoTime() - t0) / 1e9, n, logDir);
         out.flush();
+        if (coverage.enabled()) {
+            try {
+                mergedCoverage.write(coverage.file, "limu_test");
+            } catch (IOException e) {
+                err.println("limu: --coverage " + coverage.file + ": " + e.getMessage());
+            }
+        }
         if (harness.junitXml != null) {
             try {
                 JUnitXml.write(harness.junitXml, "limu test", cases);
@@ -147,13 +164,15 @@ public final class TestCommand implements Callable<Integer> {
         return failed == 0 ? 0 : ExitCodes.TEST_SUITE_FAILED;
     }
 
-    private JUnitXml.Case runOne(Path kernel, MachineConfig config, TestSpec test) throws IOException {
+    private JUnitXml.Case runOne(Path kernel, MachineConfig config, TestSpec test, Recording recording)
+            throws IOException {
         String name = kernel.toString();
         String file = kernel.getFileName().toString();
         long t0 = System.nanoTime();
         JUnitXml.Case c;
         try {
-            KernelRun r = KernelRun.run(kernel, config, test);
+            KernelRun r = KernelRun.run(kernel, config, test, false, m -> { }, recording);
+            r.recorded().coverage().ifPresent(this::mergeCoverage);
             c = new JUnitXml.Case(name, "limu.test." + file.replaceAll("\\.elf$", ""), r.wallSeconds(), r.verdict(),
                     r.serial());
         } catch (BootException e) {
@@ -164,6 +183,10 @@ public final class TestCommand implements Callable<Integer> {
         Files.writeString(logDir.resolve(file.replaceAll("\\.elf$", "") + ".log"), c.serialLog(),
                 StandardCharsets.UTF_8);
         return c;
+    }
+
+    private synchronized void mergeCoverage(LineCoverage c) {
+        mergedCoverage = mergedCoverage.merge(c);
     }
 
     private static JUnitXml.Case rejected(String name, String file, long t0, int code, String message) {

@@ -25,9 +25,11 @@ import limu.emulator.StopReason;
  * @param virtualNanos the machine's virtual time at the end
  * @param screen the framebuffer at the end, when there is one
  * @param wallSeconds the run's wall-clock time, boot included
+ * @param recorded line coverage and profile, when the run's {@link Recording} asked for them
  */
 public record KernelRun(Path kernel, Verdicts.Verdict verdict, String serial, long blocks, long instructions,
-                        long virtualNanos, Optional<BufferedImage> screen, double wallSeconds) {
+                        long virtualNanos, Optional<BufferedImage> screen, double wallSeconds,
+                        Recording.Results recorded) {
     /** Whether the run passed (see {@link Verdicts#judge}). */
     public boolean passed() {
         return verdict.passed();
@@ -54,6 +56,12 @@ public record KernelRun(Path kernel, Verdicts.Verdict verdict, String serial, lo
      */
     public static KernelRun run(Path kernel, MachineConfig config, TestSpec spec, boolean tee,
                                 Consumer<Machine> beforeRun) throws BootException {
+        return run(kernel, config, spec, tee, beforeRun, Recording.NONE);
+    }
+
+    /** {@link #run(Path, MachineConfig, TestSpec, boolean, Consumer)}, recording what {@code recording} asks for. */
+    public static KernelRun run(Path kernel, MachineConfig config, TestSpec spec, boolean tee,
+                                Consumer<Machine> beforeRun, Recording recording) throws BootException {
         long t0 = System.nanoTime();
         OutputStream downstream = tee ? config.serialOutput() : OutputStream.nullOutputStream();
         SerialWatch watch = new SerialWatch(downstream, spec);
@@ -64,11 +72,13 @@ public record KernelRun(Path kernel, Verdicts.Verdict verdict, String serial, lo
             watch.onDecided(machine::requestStop);
             try {
                 beforeRun.accept(machine);
+                Recording.Recorder recorder = recording.start(machine);
                 StopReason reason = machine.run();
+                Recording.Results recorded = recorder.finish();
                 Verdicts.Verdict verdict = Verdicts.judge(reason, watch, spec);
                 Optional<BufferedImage> screen = machine.framebuffer().map(fb -> fb.image());
                 return new KernelRun(kernel, verdict, watch.log(), machine.blocks(), machine.instructions(),
-                        machine.virtualNanos(), screen, (System.nanoTime() - t0) / 1e9);
+                        machine.virtualNanos(), screen, (System.nanoTime() - t0) / 1e9, recorded);
             } finally {
                 watch.finish();   // no --fail-on grace stop may reach the machine once it is closed
             }
@@ -84,6 +94,16 @@ public record KernelRun(Path kernel, Verdicts.Verdict verdict, String serial, lo
     public static MachineConfig.Builder testConfig(Duration timeout) {
         return MachineConfig.builder(OutputStream.nullOutputStream()).bootEpochSeconds(1767225600L)
                 .timeout(Optional.of(timeout));
+    }
+
+    /** The run's line coverage; IllegalStateException when its {@link Recording} did not ask for it. */
+    public limu.emulator.coverage.LineCoverage coverage() {
+        return recorded.coverage().orElseThrow(() -> new IllegalStateException("coverage was not recorded"));
+    }
+
+    /** The run's profile; IllegalStateException when its {@link Recording} did not ask for one. */
+    public limu.emulator.profile.Profile profile() {
+        return recorded.profile().orElseThrow(() -> new IllegalStateException("no profile was recorded"));
     }
 
     /** Writes the final screen as a PNG. */

@@ -147,7 +147,7 @@ public final class SharedBoot implements AutoCloseable {
             StopReason reason = m.run();
             Verdicts.Verdict verdict = Verdicts.judge(reason, watch, spec);
             return new KernelRun(kernel, verdict, watch.log(), m.blocks(), m.instructions(), m.virtualNanos(),
-                    m.framebuffer().map(fb -> fb.image()), (System.nanoTime() - t0) / 1e9);
+                    m.framebuffer().map(fb -> fb.image()), (System.nanoTime() - t0) / 1e9, Recording.Results.NONE);
         } finally {
             watch.finish();
             serial.target = OutputStream.nullOutputStream();

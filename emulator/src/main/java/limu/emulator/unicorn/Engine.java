@@ -209,6 +209,19 @@ public interface Engine extends AutoCloseable {
         throw new UnsupportedOperationException("this engine cannot restore its state");
     }
 
+    /**
+     * Counts every translation block this engine executes from now on, by start address and size
+     * ({@code on}), or stops counting. The cost is one table update per executed block.
+     */
+    default void recordBlocks(boolean on) {
+        throw new UnsupportedOperationException("this engine cannot record executed blocks");
+    }
+
+    /** The blocks executed since {@link #recordBlocks} turned recording on. */
+    default java.util.List<ExecutedBlock> recordedBlocks() {
+        return java.util.List.of();
+    }
+
     @Override
     void close();
 }

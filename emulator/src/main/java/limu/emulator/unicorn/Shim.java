@@ -110,4 +110,12 @@ final class Shim {
 
     /** Heap watch (limu_shim section "Heap watch"): memory hooks on [physBegin, physEnd], inclusive. */
     static native boolean addHeapWatch(long shim, long physBegin, long physEnd);
+
+    // coverage (limu_shim.c, "Coverage")
+
+    /** Starts counting executed blocks afresh ({@code on}), or stops and forgets them. */
+    static native void recordBlocks(long shim, boolean on);
+
+    /** {address, size, count} for every block executed since {@link #recordBlocks} turned recording on. */
+    static native long[] recordedBlocks(long shim);
 }

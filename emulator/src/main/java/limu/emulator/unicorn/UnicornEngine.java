@@ -1,6 +1,8 @@
 package limu.emulator.unicorn;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.nio.file.Path;
@@ -397,6 +399,21 @@ public final class UnicornEngine implements Engine {
             UnicornException.check(err, String.format("uc_emu_start at 0x%x", rip));
         }
         return new Slice(exit, (int) out[1], out[2], MemoryAccess.ofUnicorn(out[3]), (int) out[4], out[5], out[6]);
+    }
+
+    @Override
+    public void recordBlocks(boolean on) {
+        Shim.recordBlocks(shim, on);
+    }
+
+    @Override
+    public List<ExecutedBlock> recordedBlocks() {
+        long[] v = Shim.recordedBlocks(shim);
+        List<ExecutedBlock> blocks = new ArrayList<>(v.length / 3);
+        for (int i = 0; i + 2 < v.length; i += 3) {
+            blocks.add(new ExecutedBlock(v[i], (int) v[i + 1], v[i + 2]));
+        }
+        return blocks;
     }
 
     @Override
