@@ -24,6 +24,7 @@ import limu.emulator.harness.JUnitXml;
 import limu.emulator.harness.KernelRun;
 import limu.emulator.harness.TestSpec;
 import limu.emulator.harness.Verdicts;
+import limu.emulator.heap.HeapOptions;
 import limu.emulator.unicorn.UnicornException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,14 +78,33 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--framebuffer", paramLabel = "WxH|none", defaultValue = "1280x800", description = "framebuffer")
     String framebufferSize;
 
+    @Option(names = "--heap-check", arity = "0..1", parameterConsumer = HeapCheckCli.ModeConsumer.class,
+            paramLabel = "MODE",
+            description = {"check each kernel's global allocator as limu run --heap-check does (MODE: on, deep,"
+                    + " strict): a violation stops that kernel and fails it with exit code 18; the JUnit XML"
+                    + " failure carries the violation's line as its message and the whole report as its text"})
+    String heapCheck;
+
+    @Option(names = "--heap-report-dir", paramLabel = "DIR",
+            description = "with --heap-check: each kernel's heap summary and violations as JSON in DIR/NAME.json")
+    Path heapReportDir;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         MachineConfig config;
         TestSpec test;
+        Optional<HeapOptions.Mode> heapMode;
         try {
             test = harness.spec();
+            if (heapCheck == null && heapReportDir != null) {
+                throw new IllegalArgumentException("--heap-report-dir needs --heap-check");
+            }
+            heapMode = Optional.ofNullable(heapCheck).map(HeapCheckCli::mode);
+            if (heapReportDir != null) {
+                Files.createDirectories(heapReportDir);
+            }
             config = KernelRun.testConfig(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory)).cpus(cpus)
                     .bootEpochSeconds(date).cmdline(cmdline)
                     .framebuffer(framebufferSize.equals("none") ? Optional.empty()
@@ -94,7 +114,8 @@ public final class TestCommand implements Callable<Integer> {
             err.println("limu: " + e.getMessage());
             return ExitCodes.USAGE;
         } catch (IOException e) {
-            err.println("limu: --log-dir " + logDir + ": " + e.getMessage());
+            err.println("limu: --log-dir " + logDir + " or --heap-report-dir " + heapReportDir + ": "
+                    + e.getMessage());
             return ExitCodes.USAGE;
         }
         int n = jobs != null ? Math.max(1, jobs) : Runtime.getRuntime().availableProcessors();
@@ -109,7 +130,7 @@ public final class TestCommand implements Callable<Integer> {
             List<Future<JUnitXml.Case>> futures = new ArrayList<>();
             for (Path k : kernels) {
                 futures.add(pool.submit(() -> {
-                    JUnitXml.Case c = runOne(k, config, test);
+                    JUnitXml.Case c = runOne(k, config, test, heapMode);
                     synchronized (out) {
                         Verdicts.Verdict v = c.verdict();
                         out.printf(Locale.ROOT, "%s %-40s %6.2fs  %s%n", v.passed() ? "PASS" : "FAIL", c.name(),
@@ -144,13 +165,17 @@ public final class TestCommand implements Callable<Integer> {
         return failed == 0 ? 0 : ExitCodes.TEST_SUITE_FAILED;
     }
 
-    private JUnitXml.Case runOne(Path kernel, MachineConfig config, TestSpec test) throws IOException {
+    private JUnitXml.Case runOne(Path kernel, MachineConfig config, TestSpec test, Optional<HeapOptions.Mode> heap)
+            throws IOException {
         String name = kernel.toString();
         String file = kernel.getFileName().toString();
         long t0 = System.nanoTime();
         JUnitXml.Case c;
+        Optional<HeapOptions> heapOptions = heap.map(m -> new HeapOptions(m, false,
+                Optional.ofNullable(heapReportDir).map(d -> d.resolve(file.replaceAll("\\.elf$", "") + ".json")),
+                Optional.empty()));
         try {
-            KernelRun r = KernelRun.run(kernel, config, test);
+            KernelRun r = KernelRun.run(kernel, config, test, heapOptions, false, m -> { });
             c = new JUnitXml.Case(name, "limu.test." + file.replaceAll("\\.elf$", ""), r.wallSeconds(), r.verdict(),
                     r.serial());
         } catch (BootException e) {
