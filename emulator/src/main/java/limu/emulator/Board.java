@@ -82,7 +82,8 @@ final class Board {
     private final WiredOr[] picInputs = new WiredOr[16];
     /** The platform's port devices, in the order a snapshot captures them. */
     private final List<Device> platformPorts = new ArrayList<>();
-    private final boolean plugins;
+    /** The {@code --device} plug-ins, in the order they were attached. */
+    private final List<Device> plugins = new ArrayList<>();
     /** An exit-port write, a power-off or a reset: the run is over for good. */
     private BoardEvent ending;
     /** The snapshot marker written and not yet seen by the run loop. */
@@ -140,8 +141,8 @@ final class Board {
             if (!d.ports().isEmpty()) {
                 ports.attach(d);
             }
+            plugins.add(d);
         }
-        this.plugins = !config.devices().isEmpty();
     }
 
     /** Creates a plug-in device ({@code --device NAME[,key=value...]}) on this board's lines and clock. */
@@ -382,8 +383,11 @@ final class Board {
         }
     }
 
-    boolean hasPlugins() {
-        return plugins;
+    /** Why the board cannot be snapshotted: a plug-in device that does not implement {@link Snapshottable}. */
+    Optional<String> snapshotRefusal() {
+        return plugins.stream().filter(d -> !(d instanceof Snapshottable<?>)).findFirst()
+                .map(d -> "snapshots need every --device plug-in to implement Snapshottable: " + d.name()
+                        + " does not");
     }
 
     /**
@@ -398,6 +402,11 @@ final class Board {
         for (Device d : mmio.devices()) {
             if (d != ioApic) {
                 sources.add(d);
+            }
+        }
+        for (Device d : plugins) {
+            if (!sources.contains(d)) {
+                sources.add(d);   // a plug-in on ports only
             }
         }
         List<Snapshottable<?>> all = new ArrayList<>();

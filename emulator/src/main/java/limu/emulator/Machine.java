@@ -259,9 +259,10 @@ public final class Machine implements AutoCloseable {
 
     /**
      * Captures the whole machine (on the run-loop thread, between runs: after {@link #run()} or
-     * {@link #runToMarker()} returned). IllegalStateException when it cannot be captured: a tool
-     * attached that forbids it (heap checking), a plug-in device, wall-clock time, or the guest
-     * has already exited or powered off.
+     * {@link #runToMarker()} returned), an attached tool's state (heap checking) included.
+     * IllegalStateException when it cannot be captured: a tool attached that forbids it, a
+     * plug-in device that is not {@link limu.devices.Snapshottable} (named in the message),
+     * wall-clock time, or the guest has already exited or powered off.
      */
     public MachineSnapshot snapshot() {
         return MachineSnapshot.capture(this, cpus, board, loop, memory, clock);

@@ -168,4 +168,31 @@ class BoardTest {
                 .map(s -> ((limu.devices.Device) s).name()).toList());
         assertTrue(board.snapshottables().stream().noneMatch(s -> s instanceof Serial16550), "COM1 has its own slot");
     }
+
+    private Board boardWith(String... devices) {
+        List<MachineConfig.DeviceSpec> specs = java.util.Arrays.stream(devices).map(MachineConfig.DeviceSpec::parse)
+                .toList();
+        return new Board(MachineConfig.builder(serial).devices(specs).build(), DeviceAddresses.DEFAULT, () -> 0,
+                IpiSink.NONE);
+    }
+
+    @Test
+    void aSnapshottablePlugInOnPortsTakesPartInSnapshots() {
+        Board b = boardWith("latch");
+        assertEquals(Optional.empty(), b.snapshotRefusal());
+        DeviceAccess cpu = b.accessFor(0);
+        cpu.portOut(TestPlugins.Latch.PORT, 1, 0x5a);
+        List<limu.devices.Snapshottable<?>> all = b.snapshottables();
+        limu.devices.Snapshottable<?> latch = all.stream().filter(d -> d instanceof TestPlugins.Latch).findFirst()
+                .orElseThrow(() -> new AssertionError("the port-only plug-in is not among " + all));
+        assertEquals(new TestPlugins.Latch.State(0x5a), latch.state());
+    }
+
+    @Test
+    void aPlugInWithoutSnapshottableIsNamedWhenASnapshotIsRefused() {
+        Board b = boardWith("latch", "opaque");
+        assertEquals(Optional.of("snapshots need every --device plug-in to implement Snapshottable: opaque does not"),
+                b.snapshotRefusal());
+        assertThrows(IllegalStateException.class, b::snapshottables);
+    }
 }

@@ -15,6 +15,7 @@ import limu.emulator.harness.KernelRun;
 import limu.emulator.harness.Recording;
 import limu.emulator.harness.SharedBoot;
 import limu.emulator.harness.TestSpec;
+import limu.emulator.heap.HeapOptions;
 
 /**
  * A kernel to boot in-process, with its options: build one, {@link #run()} it,
@@ -31,6 +32,7 @@ public final class LimuMachine {
     private final Path kernel;
     private MachineConfig.Builder config = KernelRun.testConfig(Duration.ofSeconds(60));
     private TestSpec spec = TestSpec.NONE;
+    private Optional<HeapOptions> heap = Optional.empty();
     private OutputStream echo;
     private Recording recording = Recording.NONE;
 
@@ -143,6 +145,16 @@ public final class LimuMachine {
         return profile(Recording.DEFAULT_PROFILE_INTERVAL);
     }
 
+    /**
+     * Checks the kernel's global allocator during the run (and in every restored run of
+     * {@link #bootOnce()}); {@link KernelRun#heap()} then gives the summary, and
+     * {@link LimuAssertions#assertHeapClean} / {@link LimuAssertions#assertNoLeaks} judge it.
+     */
+    public LimuMachine heapCheck(HeapCheck level) {
+        heap = Optional.of(new HeapOptions(level.mode, false, Optional.empty(), Optional.empty()));
+        return this;
+    }
+
     /** Also copies serial output to {@code out} as it comes (e.g. System.out). */
     public LimuMachine echoSerial(OutputStream out) {
         this.echo = out;
@@ -153,20 +165,22 @@ public final class LimuMachine {
      * Boots the kernel once, runs it to the limu snapshot marker (a write to port 0x5C4) and
      * snapshots the whole machine there; each {@link SharedBoot#restoreAndRun(String)} then
      * restores it, feeds COM1 the test's input and runs to the end (judged by this builder's
-     * expectations), at a fraction of a boot's cost. Close it when done.
+     * expectations), at a fraction of a boot's cost. With {@link #heapCheck}, the allocations of the
+     * boot are in the snapshot and each restored run's {@link KernelRun#heap()} shows only its own.
+     * Close it when done.
      */
     public SharedBoot bootOnce() throws BootException {
-        return SharedBoot.boot(kernel, config.build(), spec);
+        return SharedBoot.boot(kernel, config.build(), spec, heap);
     }
 
     /** The uninterrupted reference of {@link SharedBoot#restoreAndRun}: a fresh boot given {@code input} at the marker. */
     public KernelRun runWithInputAtMarker(String input) throws BootException {
-        return SharedBoot.runFresh(kernel, config.build(), spec, input);
+        return SharedBoot.runFresh(kernel, config.build(), spec, heap, input);
     }
 
     /** Boots the kernel and runs it to its end on this thread. */
     public KernelRun run() throws BootException {
         MachineConfig c = echo == null ? config.build() : config.serialOutput(echo).debugconOutput(echo).build();
-        return KernelRun.run(kernel, c, spec, echo != null, m -> { }, recording);
+        return KernelRun.run(kernel, c, spec, heap, echo != null, m -> { }, recording);
     }
 }

@@ -26,6 +26,7 @@ import limu.emulator.harness.KernelRun;
 import limu.emulator.harness.Recording;
 import limu.emulator.harness.TestSpec;
 import limu.emulator.harness.Verdicts;
+import limu.emulator.heap.HeapOptions;
 import limu.emulator.unicorn.UnicornException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,6 +89,17 @@ public final class TestCommand implements Callable<Integer> {
     @Mixin
     BootChoices boot = new BootChoices();
 
+    @Option(names = "--heap-check", arity = "0..1", parameterConsumer = HeapCheckCli.ModeConsumer.class,
+            paramLabel = "MODE",
+            description = {"check each kernel's global allocator as limu run --heap-check does (MODE: on, deep,"
+                    + " strict): a violation stops that kernel and fails it with exit code 18; the JUnit XML"
+                    + " failure carries the violation's line as its message and the whole report as its text"})
+    String heapCheck;
+
+    @Option(names = "--heap-report-dir", paramLabel = "DIR",
+            description = "with --heap-check: each kernel's heap summary and violations as JSON in DIR/NAME.json")
+    Path heapReportDir;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -95,8 +107,16 @@ public final class TestCommand implements Callable<Integer> {
         MachineConfig config;
         TestSpec test;
         Recording recording;
+        Optional<HeapOptions.Mode> heapMode;
         try {
             test = harness.spec();
+            if (heapCheck == null && heapReportDir != null) {
+                throw new IllegalArgumentException("--heap-report-dir needs --heap-check");
+            }
+            heapMode = Optional.ofNullable(heapCheck).map(HeapCheckCli::mode);
+            if (heapReportDir != null) {
+                Files.createDirectories(heapReportDir);
+            }
             recording = coverage.enabled() ? Recording.NONE.withCoverage(coverage.paths()) : Recording.NONE;
             config = boot.applyTo(KernelRun.testConfig(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory))
                     .cpus(cpus).bootEpochSeconds(date).cmdline(cmdline)
@@ -107,7 +127,8 @@ public final class TestCommand implements Callable<Integer> {
             err.println("limu: " + e.getMessage());
             return ExitCodes.USAGE;
         } catch (IOException e) {
-            err.println("limu: --log-dir " + logDir + ": " + e.getMessage());
+            err.println("limu: --log-dir " + logDir + " or --heap-report-dir " + heapReportDir + ": "
+                    + e.getMessage());
             return ExitCodes.USAGE;
         }
         int n = jobs != null ? Math.max(1, jobs) : Runtime.getRuntime().availableProcessors();
@@ -122,7 +143,7 @@ public final class TestCommand implements Callable<Integer> {
             List<Future<JUnitXml.Case>> futures = new ArrayList<>();
             for (Path k : kernels) {
                 futures.add(pool.submit(() -> {
-                    JUnitXml.Case c = runOne(k, config, test, recording);
+                    JUnitXml.Case c = runOne(k, config, test, recording, heapMode);
                     synchronized (out) {
                         Verdicts.Verdict v = c.verdict();
                         out.printf(Locale.ROOT, "%s %-40s %6.2fs  %s%n", v.passed() ? "PASS" : "FAIL", c.name(),
@@ -164,14 +185,18 @@ public final class TestCommand implements Callable<Integer> {
         return failed == 0 ? 0 : ExitCodes.TEST_SUITE_FAILED;
     }
 
-    private JUnitXml.Case runOne(Path kernel, MachineConfig config, TestSpec test, Recording recording)
+    private JUnitXml.Case runOne(Path kernel, MachineConfig config, TestSpec test, Recording recording,
+                                 Optional<HeapOptions.Mode> heap)
             throws IOException {
         String name = kernel.toString();
         String file = kernel.getFileName().toString();
         long t0 = System.nanoTime();
         JUnitXml.Case c;
+        Optional<HeapOptions> heapOptions = heap.map(m -> new HeapOptions(m, false,
+                Optional.ofNullable(heapReportDir).map(d -> d.resolve(file.replaceAll("\\.elf$", "") + ".json")),
+                Optional.empty()));
         try {
-            KernelRun r = KernelRun.run(kernel, config, test, false, m -> { }, recording);
+            KernelRun r = KernelRun.run(kernel, config, test, heapOptions, false, m -> { }, recording);
             r.recorded().coverage().ifPresent(this::mergeCoverage);
             c = new JUnitXml.Case(name, "limu.test." + file.replaceAll("\\.elf$", ""), r.wallSeconds(), r.verdict(),
                     r.serial());
