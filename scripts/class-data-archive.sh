@@ -8,13 +8,16 @@
 # renamed into place, so a launcher never hands a JVM a half-written archive (HotSpot 17 crashes on
 # a truncated one). When the archive cannot be made (read-only folder), cds_opts stays empty.
 # -Xshare:auto lets a JVM that still cannot map it run without it, and -Xlog:cds=off keeps its
-# warning off stdout, which is the guest's serial output. LIMU_CDS=off turns all this off.
+# warning off stdout, which is the guest's serial output. LIMU_CDS=off turns all this off, and so
+# does an archive option in LIMU_JAVA_OPTS.
 # The array training_props, when the caller sets it, holds -D options the training run needs too.
 limu_class_data_archive() {
     local archive="$1" java="$2" classpath="$3"
     shift 3
     cds_opts=()
     [ "${LIMU_CDS:-on}" = off ] && return 0
+    # options that choose or make an archive themselves get the JVM to themselves
+    case "${LIMU_JAVA_OPTS:-}" in *ArchiveClassesAtExit*|*SharedArchiveFile*|*Xshare*) return 0 ;; esac
     [ -n "${training_props+x}" ] || training_props=()
     local quiet=(-Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off)
     if [ -f "$archive" ] && [ -f "$archive.size" ]; then
