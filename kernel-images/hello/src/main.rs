@@ -9,7 +9,7 @@
 //!
 //! then exits through isa-debug-exit (0x10 all passed, 0x11 otherwise).
 //! The executable cmdline selects other modes: `spin`, `fault`,
-//! `compute [iterations]` (see `hello_main`).
+//! `compute [iterations]`, `memory [iterations]` (see `hello_main`).
 
 #![no_std]
 #![no_main]
@@ -257,6 +257,13 @@ pub extern "C" fn hello_main() -> ! {
         println!("hello: compute done {:#018x}", checksum);
         io::exit(EXIT_SUCCESS);
     }
+    if cmd == b"memory" || cmd.starts_with(b"memory ") {
+        let iterations = parse_u64(trim(&cmd[b"memory".len()..])).unwrap_or(20_000_000);
+        println!("hello: memory {} iterations", iterations);
+        let checksum = memory(iterations);
+        println!("hello: memory done {:#018x}", checksum);
+        io::exit(EXIT_SUCCESS);
+    }
 
     let mut c = Checks { total: 0, failed: 0 };
     run_checks(&mut c);
@@ -275,6 +282,30 @@ fn compute(iterations: u64) -> u64 {
         x ^= x >> 7;
         x ^= x << 17;
         unsafe { write_volatile(&raw mut SINK, x) };
+        i += 1;
+    }
+    x
+}
+
+/// Memory-bound work: `iterations` rounds of xorshift64 whose values go
+/// through a 4 KiB table on the stack. The boot stack is reached through
+/// the HHDM, which Limine maps read-write-execute, so every round stores to
+/// (and loads from) a page whose mapping allows execution.
+fn memory(iterations: u64) -> u64 {
+    let mut table = [0u64; 512];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut i: u64 = 0;
+    while i < iterations {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let slot = (x as usize) & 511;
+        unsafe {
+            let p = table.as_mut_ptr();
+            write_volatile(p.add(slot), x);
+            write_volatile(p.add((slot + 1) & 511), i);
+            x ^= read_volatile(p.add((slot + 257) & 511));
+        }
         i += 1;
     }
     x

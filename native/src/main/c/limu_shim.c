@@ -1,6 +1,6 @@
 /*
  * limu's JNI shim: every Unicorn hook lives here and reaches Java through a
- * JNI upcall (~50 ns) instead of a JNA callback (~600 ns, see UNICORN.md).
+ * JNI upcall (~50 ns) instead of a JNA callback (~600 ns, measured on Unicorn 2.1.4).
  *
  * The shim does not link against libunicorn: Java loads the library it chose
  * (and checked the version of) with JNA, then hands the same path to
@@ -46,7 +46,7 @@ enum {
  */
 static int off_error_code = -1;    /* int env->error_code */
 static int off_is_int = -1;        /* int env->exception_is_int */
-static int off_old_exception = -1; /* int env->old_exception: bug #1883 */
+static int off_old_exception = -1; /* int env->old_exception, which Unicorn never resets (docs/unicorn-notes.md) */
 static int off_hflags = -1;        /* uint32_t env->hflags */
 static int off_segs = -1;          /* SegmentCache env->segs[6] */
 static int seg_stride = 0;         /* sizeof(SegmentCache) */
@@ -82,6 +82,7 @@ static uc_err (*p_mmio_map)(uc_engine *, uint64_t, uint64_t, uc_cb_mmio_read_t, 
 struct mmio_window;
 struct debug_state;
 struct address_hooks;
+struct guest_paging;
 static uc_err (*p_ctl)(uc_engine *, uc_control_type, ...);
 
 typedef struct {
@@ -90,7 +91,7 @@ typedef struct {
     jobject hooks;         /* global ref to a limu.emulator.unicorn.CpuHooks */
     jmethodID port_in, port_out, exception, syscall, cpuid, rdtsc, msr, mmio_read, mmio_write;
     uc_hook h_in, h_out, h_intr, h_invalid, h_unmapped, h_block, h_code;
-    uc_hook h_syscall, h_cpuid, h_rdtsc, h_rdtscp;
+    uc_hook h_syscall, h_cpuid, h_rdtsc, h_rdtscp, h_tlb;
     uc_hook *msr_hooks;    /* exact-address code hooks on rdmsr/wrmsr */
     int n_msr_hooks, cap_msr_hooks;
     uc_context *ctx;       /* scratch for save/patch/restore */
@@ -106,6 +107,7 @@ typedef struct {
     struct mmio_window *windows; /* every window this CPU mapped, freed on detach */
     struct debug_state *dbg;     /* breakpoints, watchpoints, stepping (limu_shim debugger section) */
     struct address_hooks *ah;    /* observers' exact-address hooks (limu_shim address-hook section) */
+    struct guest_paging *pg;     /* the virtual TLB's page walk (section "Guest paging"); NULL: Unicorn's MMU */
     int kind;
     int64_t vector, address, access, size;
 } shim_cpu;
@@ -156,7 +158,7 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
 /*
  * A device window mapped with uc_mmio_map. Its callbacks only call the device
  * and never stop the engine themselves: uc_emu_stop inside an MMIO callback
- * makes Unicorn replay the access on resume (UNICORN.md). A device that wants
+ * makes Unicorn replay the access on resume. A device that wants
  * the machine to stop sets device_stop, acted on at the next block.
  */
 struct mmio_window {
@@ -386,6 +388,600 @@ static void throw_java(JNIEnv *env, const char *cls, const char *msg) {
     }
 }
 
+/* ---------------------------------------------------------------------------
+ * Guest paging in the shim: Unicorn's virtual TLB (UC_TLB_VIRTUAL) filled by
+ * a page walk of limu's own (on_tlb_fill).
+ *
+ * Why: with Unicorn's own x86 MMU, a TLB entry for a page whose PTEs allow
+ * execution keeps every store on the slow path (notdirty_write in
+ * cputlb.c invalidates translated code on each store), and Limine maps the
+ * HHDM, where stacks and heaps live, read-write-execute. Here a data access
+ * gets an entry without EXEC, so its stores take the fast path after the
+ * first one; an instruction fetch gets EXEC. Intel SDM vol. 3A ch. 4:
+ *
+ * - 4- and 5-level paging (CR4.LA57) with 4 KiB, 2 MiB and 1 GiB pages,
+ *   PAE and 32-bit paging for code that has not reached long mode, and
+ *   CR0.PG = 0 as an identity map (real-mode APs after INIT/SIPI).
+ * - Rights (4.6): U/S of every level against the CPL (CS.RPL; CPL 3 makes
+ *   user accesses, except the implicit supervisor accesses to the GDT, LDT,
+ *   IDT and TSS), R/W with CR0.WP, XD with EFER.NXE, SMEP and SMAP
+ *   (RFLAGS.AC) when CR4 enables them. Reserved bits (MAXPHYADDR 40, XD
+ *   without NXE, PS in PML4/PML5 entries, low bits of large-page frames)
+ *   fault with RSVD.
+ * - Accessed and dirty flags (4.8): A on each entry used, D on the leaf of a
+ *   write, set with a locked OR as the processor does. A read gets no WRITE
+ *   right while D is clear, so the first write comes back here to set it.
+ * - A fault ends uc_emu_start with UC_ERR_EXCEPTION (unicorn_vtlb.c,
+ *   raise_mmu_exception, RIP at the faulting instruction); run() then writes
+ *   CR2 and hands the #PF (error code P, W/R, U/S, RSVD, I/D as in 4.7) or
+ *   the #GP(0) of a non-canonical address to CpuHooks.exception, exactly
+ *   like an exception from UC_HOOK_INTR, and goes on in the same slice.
+ * - Self-modifying code: a store drops translated code it overwrites only
+ *   through a TLB entry Unicorn has not marked clean, and notdirty_write
+ *   marks an entry clean after its first store unless the entry has EXEC or
+ *   a memory hook covers the address; a new translation re-arms the check
+ *   only for the virtual page it was fetched through (tb_gen_code), not for
+ *   other mappings of the frame. So the shim remembers the physical frames
+ *   it ever granted EXEC for ("code frames", kept for good: code can be
+ *   translated again without a fill) and those it granted WRITE for since
+ *   its last TLB flush. A data entry for a code frame gets EXEC too when
+ *   the mapping allows execution; through a mapping without execute rights
+ *   the frame gets a "guard", a UC_HOOK_MEM_READ_PROT hook on it that never
+ *   fires (RAM is mapped with every right) but keeps its entries from being
+ *   marked clean. A frame that becomes code while a WRITE entry for it may
+ *   exist flushes the TLB.
+ * - Unicorn fills entries of one 4 KiB page: an INVLPG inside a 2 MiB or
+ *   1 GiB page drops only that piece (QEMU's own MMU would drop all).
+ * - Page-table reads go straight to guest RAM (addRam); an entry outside
+ *   RAM reads as not present.
+ * - The TLB is flushed by Unicorn's CR0/CR3/CR4 and INVLPG helpers as with
+ *   its own MMU; limu flushes it after restoring a snapshot.
+ * ------------------------------------------------------------------------- */
+
+#define PG_P (1ull << 0)
+#define PG_RW (1ull << 1)
+#define PG_US (1ull << 2)
+#define PG_A (1ull << 5)
+#define PG_D (1ull << 6)
+#define PG_PS (1ull << 7)
+#define PG_XD (1ull << 63)
+#define PHYS_BITS 40
+#define PHYS_MASK ((1ull << PHYS_BITS) - 1)
+#define PF_P 1u
+#define PF_W 2u
+#define PF_U 4u
+#define PF_RSVD 8u
+#define PF_ID 16u
+
+enum { ACC_READ, ACC_WRITE, ACC_FETCH };
+
+#define MAX_RAM_BANKS 8
+#define FRAMES_PER_LEAF (1u << 15) /* one leaf bitmap covers 128 MiB */
+
+/* A set of physical frames: a bitmap per 128 MiB, allocated on first use. */
+struct frame_set {
+    uint64_t **leaf;
+    size_t n;
+};
+
+struct guest_paging {
+    struct { uint64_t base, len; uint8_t *host; } ram[MAX_RAM_BANKS];
+    int n_ram;
+    struct frame_set code, written, guarded;
+    uc_hook *guards;     /* the guards' hooks */
+    int n_guards, cap_guards;
+    uc_hook unmapped[MAX_RAM_BANKS + 1]; /* UC_HOOK_MEM_UNMAPPED around RAM, never over it (unmapped_hooks) */
+    int n_unmapped;
+    int host_probe;      /* the shim itself looks up a page (TB removal): no side effects, no fault */
+    int fault;           /* a fill failed: the exception below ends uc_emu_start */
+    int fault_vector;
+    uint32_t fault_error;
+    uint64_t fault_address;
+    uint64_t fills;      /* TLB fills, for measurements */
+};
+
+/* What one page walk found. */
+typedef struct {
+    uint64_t frame;      /* physical address of the 4 KiB frame */
+    int read, write, exec; /* rights of this privilege level */
+    int dirty;           /* the leaf's D flag was already set */
+    int vector;          /* 0, or 14 (#PF) / 13 (#GP) */
+    uint32_t error;
+} walk_result;
+
+typedef struct {
+    uint64_t cr0, cr3, cr4, efer, rflags;
+    int user;            /* CPL 3 */
+} paging_regs;
+
+static void read_paging_regs(shim_cpu *s, paging_regs *r) {
+    uint64_t cs = 0;
+    r->cr0 = r->cr3 = r->cr4 = r->efer = r->rflags = 0;
+    p_reg_read(s->uc, UC_X86_REG_CR0, &r->cr0);
+    p_reg_read(s->uc, UC_X86_REG_CR3, &r->cr3);
+    p_reg_read(s->uc, UC_X86_REG_CR4, &r->cr4);
+    uc_x86_msr efer = {0xC0000080u, 0};
+    p_reg_read(s->uc, UC_X86_REG_MSR, &efer);
+    r->efer = efer.value;
+    p_reg_read(s->uc, UC_X86_REG_RFLAGS, &r->rflags);
+    p_reg_read(s->uc, UC_X86_REG_CS, &cs);
+    r->user = (r->cr0 & 1) && (cs & 3) == 3;
+}
+
+static int frame_test(struct frame_set *f, uint64_t frame) {
+    uint64_t n = frame >> 12;
+    size_t li = n / FRAMES_PER_LEAF;
+    if (li >= f->n || f->leaf[li] == NULL) {
+        return 0;
+    }
+    uint64_t bit = n % FRAMES_PER_LEAF;
+    return (f->leaf[li][bit / 64] >> (bit % 64)) & 1;
+}
+
+static void frame_add(struct frame_set *f, uint64_t frame) {
+    uint64_t n = frame >> 12;
+    size_t li = n / FRAMES_PER_LEAF;
+    if (li >= f->n) {
+        size_t want = li + 1;
+        uint64_t **nl = realloc(f->leaf, want * sizeof *nl);
+        if (nl == NULL) {
+            return;
+        }
+        memset(nl + f->n, 0, (want - f->n) * sizeof *nl);
+        f->leaf = nl;
+        f->n = want;
+    }
+    if (f->leaf[li] == NULL && (f->leaf[li] = calloc(FRAMES_PER_LEAF / 64, 8)) == NULL) {
+        return;
+    }
+    uint64_t bit = n % FRAMES_PER_LEAF;
+    f->leaf[li][bit / 64] |= 1ull << (bit % 64);
+}
+
+static void frame_clear(struct frame_set *f) {
+    for (size_t i = 0; i < f->n; i++) {
+        if (f->leaf[i] != NULL) {
+            memset(f->leaf[i], 0, FRAMES_PER_LEAF / 8);
+        }
+    }
+}
+
+static void frame_free(struct frame_set *f) {
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->leaf[i]);
+    }
+    free(f->leaf);
+    f->leaf = NULL;
+    f->n = 0;
+}
+
+/* The host address of `len` bytes of guest RAM at `phys`, or NULL. */
+static uint8_t *ram_at(struct guest_paging *g, uint64_t phys, uint64_t len) {
+    for (int i = 0; i < g->n_ram; i++) {
+        if (phys >= g->ram[i].base && phys - g->ram[i].base + len <= g->ram[i].len) {
+            return g->ram[i].host + (phys - g->ram[i].base);
+        }
+    }
+    return NULL;
+}
+
+/* Reads a paging-structure entry (8 or 4 bytes); sets `set` bits in it with a locked OR when asked. */
+static uint64_t entry_at(struct guest_paging *g, uint64_t phys, int wide, uint64_t set) {
+    uint8_t *p = ram_at(g, phys, wide ? 8 : 4);
+    if (p == NULL) {
+        return 0;
+    }
+    if (wide) {
+        uint64_t *e = (uint64_t *)p;
+        uint64_t v = __atomic_load_n(e, __ATOMIC_RELAXED);
+        if (set && (v & PG_P) && (v & set) != set) {
+            v = __atomic_or_fetch(e, set, __ATOMIC_SEQ_CST);
+        }
+        return v;
+    }
+    uint32_t *e = (uint32_t *)p;
+    uint32_t v = __atomic_load_n(e, __ATOMIC_RELAXED);
+    if (set && (v & PG_P) && (v & set) != set) {
+        v = __atomic_or_fetch(e, (uint32_t)set, __ATOMIC_SEQ_CST);
+    }
+    return v;
+}
+
+static int in_table(uint64_t page, uint64_t base, uint64_t limit) {
+    return page <= base + limit && base <= page + 0xfff;
+}
+
+/* True when the page holds part of the GDT, LDT, IDT or TSS: the CPU reaches them as supervisor (SDM 4.6). */
+static int system_table_page(shim_cpu *s, uint64_t page) {
+    int regs[] = {UC_X86_REG_GDTR, UC_X86_REG_IDTR, UC_X86_REG_LDTR, UC_X86_REG_TR};
+    for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+        uc_x86_mmr m = {0};
+        p_reg_read(s->uc, regs[i], &m);
+        if ((m.limit != 0 || m.base != 0) && in_table(page, m.base, m.limit)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Walks the guest's page tables for `la`. `access`/`user` decide the fault; `update` sets A/D
+ * flags (never for the host's own lookups). `implicit`: a supervisor access whatever the CPL.
+ */
+static void walk(shim_cpu *s, const paging_regs *r, uint64_t la, int access, int user, int update,
+                 walk_result *w) {
+    struct guest_paging *g = s->pg;
+    memset(w, 0, sizeof *w);
+    if (!(r->cr0 & (1ull << 31))) {
+        w->frame = (r->efer & (1 << 10) ? la : la & 0xffffffffull) & ~0xfffull;
+        w->read = w->write = w->exec = w->dirty = 1;
+        return;
+    }
+    int nxe = (r->efer & (1 << 11)) != 0;
+    int long_mode = (r->efer & (1 << 10)) != 0;
+    int pae = (r->cr4 & (1 << 5)) != 0;
+    int la57 = long_mode && (r->cr4 & (1 << 12)) != 0;
+    if (long_mode) {
+        int bits = la57 ? 57 : 48;
+        int64_t top = (int64_t)la >> (bits - 1);
+        if (top != 0 && top != -1) {
+            w->vector = 13;           /* a non-canonical address: #GP(0) (QEMU does not tell #SS apart) */
+            return;
+        }
+    } else {
+        la &= 0xffffffffull;
+    }
+    int wide = long_mode || pae;
+    int levels = long_mode ? (la57 ? 5 : 4) : pae ? 3 : 2;
+    uint64_t table = long_mode ? r->cr3 & PHYS_MASK & ~0xfffull
+                   : pae ? r->cr3 & 0xffffffe0ull : r->cr3 & 0xfffff000ull;
+    uint64_t rsvd_high = wide ? (((1ull << 52) - 1) & ~PHYS_MASK) | (nxe ? 0 : PG_XD) : 0;
+    int rw = 1, us = 1, xd = 0;
+    uint64_t entry = 0, leaf_at = 0;
+    uint64_t page_mask = 0xfff;
+    uint32_t err = 0;
+    for (int level = levels; level >= 1; level--) {
+        int shift = wide ? 12 + 9 * (level - 1) : 12 + 10 * (level - 1);
+        uint64_t index = wide ? (la >> shift) & 0x1ff : (la >> shift) & 0x3ff;
+        if (!long_mode && pae && level == 3) {
+            index = (la >> 30) & 3;
+        }
+        uint64_t at = table + index * (wide ? 8 : 4);
+        entry = entry_at(g, at, wide, 0);
+        if (!(entry & PG_P)) {
+            goto fault;
+        }
+        int leaf = level == 1 || ((entry & PG_PS) && (level == 2 || (level == 3 && long_mode)));
+        if (!long_mode && pae && level == 3) {
+            leaf = 0;
+        }
+        if (!wide && level == 2 && !(r->cr4 & (1 << 4))) {
+            leaf = 0;                 /* PS without CR4.PSE is ignored in 32-bit paging */
+        }
+        uint64_t rsvd = rsvd_high;
+        if (!long_mode && pae && level == 3) {
+            rsvd = (((1ull << 52) - 1) & ~PHYS_MASK) | 0x1e6ull | PG_XD;  /* PDPTE: bits 1, 2, 5-8, 63 */
+        } else if (wide && (entry & PG_PS) && level >= 4) {
+            rsvd |= PG_PS;
+        }
+        if (wide && leaf && level > 1) {
+            rsvd |= ((1ull << (shift - 1)) - 1) & ~0x1fffull;   /* bits 13..shift-1 of a large frame */
+        }
+        if (entry & rsvd) {
+            err = PF_P | PF_RSVD;
+            goto fault;
+        }
+        if (!(!long_mode && pae && level == 3)) {
+            rw &= (entry & PG_RW) != 0;
+            us &= (entry & PG_US) != 0;
+            xd |= nxe && (entry & PG_XD);
+        }
+        if (leaf) {
+            page_mask = (1ull << shift) - 1;
+            leaf_at = at;
+            break;
+        }
+        if (update && !(!long_mode && pae && level == 3)) {
+            entry_at(g, at, wide, PG_A);
+        }
+        table = entry & (wide ? PHYS_MASK : 0xffffffffull) & ~0xfffull;
+    }
+    {
+        int smap = (r->cr4 & (1 << 21)) != 0, smep = (r->cr4 & (1 << 20)) != 0;
+        int wp = (r->cr0 & (1 << 16)) != 0;
+        int ac = (r->rflags & (1 << 18)) != 0;
+        w->read = user ? us : !(smap && us && !ac);
+        w->write = w->read && (user ? rw : (rw || !wp));
+        w->exec = !xd && (user ? us : !(smep && us));
+        int ok = access == ACC_FETCH ? w->exec : access == ACC_WRITE ? w->write : w->read;
+        if (!ok) {
+            err = PF_P;
+            goto fault;
+        }
+        uint64_t frame_bits = wide ? entry & PHYS_MASK : entry & 0xffffffffull;
+        w->frame = ((frame_bits & ~page_mask) | (la & page_mask)) & ~0xfffull;
+        if (!wide && page_mask != 0xfff) {
+            w->frame = ((entry & 0xffc00000ull) | (la & 0x3fffffull)) & ~0xfffull;
+        }
+        w->dirty = (entry & PG_D) != 0;
+        if (update) {
+            uint64_t set = PG_A | (access == ACC_WRITE ? PG_D : 0);
+            if ((entry & set) != set) {
+                entry_at(g, leaf_at, wide, set);
+                w->dirty |= access == ACC_WRITE;
+            }
+        }
+        return;
+    }
+fault:
+    w->vector = 14;
+    w->error = err | (access == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0)
+             | (access == ACC_FETCH && ((nxe && wide) || (r->cr4 & (1 << 20))) ? PF_ID : 0);
+}
+
+static bool on_guard(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user) {
+    return false;
+}
+
+/* See "Self-modifying code" above: keeps every TLB entry for this frame on the checked path. */
+static void guard_frame(shim_cpu *s, uint64_t frame) {
+    struct guest_paging *g = s->pg;
+    if (frame_test(&g->guarded, frame)) {
+        return;
+    }
+    if (g->n_guards == g->cap_guards) {
+        int cap = g->cap_guards ? g->cap_guards * 2 : 16;
+        uc_hook *n = realloc(g->guards, (size_t)cap * sizeof *n);
+        if (n == NULL) {
+            return;
+        }
+        g->guards = n;
+        g->cap_guards = cap;
+    }
+    if (p_hook_add(s->uc, &g->guards[g->n_guards], UC_HOOK_MEM_READ_PROT, (void *)on_guard, s, frame,
+                   frame + 0xfff) == UC_ERR_OK) {
+        g->n_guards++;
+        frame_add(&g->guarded, frame);
+    }
+}
+
+static void flush_tlb(shim_cpu *s) {
+    p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
+    if (s->pg != NULL) {
+        frame_clear(&s->pg->written);
+    }
+}
+
+static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result, void *user) {
+    shim_cpu *s = user;
+    struct guest_paging *g = s->pg;
+    paging_regs r;
+    read_paging_regs(s, &r);
+    int access = type == UC_MEM_FETCH ? ACC_FETCH : type == UC_MEM_WRITE ? ACC_WRITE : ACC_READ;
+    walk_result w;
+    if (g->host_probe) {
+        /* the shim finds a page to drop its code: present is enough; the TLB is flushed afterwards */
+        walk(s, &r, vaddr, ACC_READ, 0, 0, &w);
+        if (w.vector != 0 && w.error == PF_P) {
+            r.cr4 &= ~((1ull << 20) | (1ull << 21));
+            r.cr0 &= ~(1ull << 16);
+            walk(s, &r, vaddr, ACC_READ, 0, 0, &w);
+        }
+        result->paddr = w.frame;
+        result->perms = UC_PROT_READ | UC_PROT_EXEC;
+        return w.vector == 0;
+    }
+    g->fills++;
+    walk(s, &r, vaddr, access, r.user, 1, &w);
+    if (w.vector == 14 && r.user && access != ACC_FETCH && system_table_page(s, vaddr)) {
+        walk(s, &r, vaddr, access, 0, 1, &w);
+    }
+    if (w.vector != 0) {
+        g->fault = 1;
+        g->fault_vector = w.vector;
+        g->fault_error = w.error;
+        g->fault_address = vaddr;
+        return false;
+    }
+    int perms = w.read ? UC_PROT_READ : 0;
+    if (access == ACC_FETCH) {
+        perms |= UC_PROT_EXEC;
+        if (!frame_test(&g->code, w.frame)) {
+            frame_add(&g->code, w.frame);
+            if (frame_test(&g->written, w.frame)) {
+                flush_tlb(s);     /* a clean WRITE entry for this frame may exist: it must see the code */
+            }
+        }
+    } else {
+        if (w.write && (w.dirty || access == ACC_WRITE)) {
+            perms |= UC_PROT_WRITE;
+            frame_add(&g->written, w.frame);
+            if (frame_test(&g->code, w.frame)) {
+                if (w.exec) {
+                    perms |= UC_PROT_EXEC;   /* stores stay on the checked path */
+                } else {
+                    guard_frame(s, w.frame);
+                }
+            }
+        }
+    }
+    result->paddr = w.frame;
+    result->perms = perms;
+    return true;
+}
+
+/* Drops translated code at [begin, end) of a linear range (Unicorn looks the page up through the TLB). */
+static void remove_cache(shim_cpu *s, uint64_t begin, uint64_t end) {
+    if (s->pg != NULL) {
+        s->pg->host_probe = 1;
+    }
+    p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), begin, end);
+    if (s->pg != NULL) {
+        s->pg->host_probe = 0;
+        flush_tlb(s);     /* the lookup's entry ignored the guest's rights */
+    }
+}
+
+/*
+ * Where uc_struct keeps invalid_addr, the exact address of the access whose fill failed
+ * (raise_mmu_exception): the fill hook itself is only given the page. Found at run time by
+ * limu.emulator.unicorn.FaultAddressLayout; -1 until then (CR2 is then the page's address).
+ */
+static int off_invalid_addr = -1;
+
+/* A fill that failed stopped the engine: deliver its exception as UC_HOOK_INTR would have. 1 = go on. */
+static int deliver_fill_fault(shim_cpu *s) {
+    struct guest_paging *g = s->pg;
+    g->fault = 0;
+    if (off_invalid_addr >= 0) {
+        uint64_t exact;
+        memcpy(&exact, (char *)s->uc + off_invalid_addr, 8);
+        if ((exact & ~0xfffull) == g->fault_address) {
+            g->fault_address = exact;
+        }
+    }
+    if (g->fault_vector == 14) {
+        p_reg_write(s->uc, UC_X86_REG_CR2, &g->fault_address);
+    }
+    jboolean delivered = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->exception, (jint)g->fault_vector,
+                                                      (jint)g->fault_error, JNI_FALSE);
+    if (java_failed(s)) {
+        return 0;
+    }
+    if (!delivered) {
+        s->vector = g->fault_vector;
+        s->kind = STOP_INTERRUPT;
+        return 0;
+    }
+    return 1;
+}
+
+static struct guest_paging *paging_new(shim_cpu *s) {
+    struct guest_paging *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        return NULL;
+    }
+    if (p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TLB_TYPE, 1), UC_TLB_VIRTUAL) != UC_ERR_OK) {
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+/*
+ * Unicorn keeps stores on its slow path, without ever marking the TLB entry clean, while any
+ * memory hook covers the address (notdirty_write, uc_mem_hook_installed), UC_HOOK_MEM_UNMAPPED
+ * included. So the hook that reports accesses where nothing is mapped covers only the physical
+ * ranges around RAM; installed at the first run, once every RAM bank is known.
+ */
+static int unmapped_hooks(shim_cpu *s) {
+    struct guest_paging *g = s->pg;
+    uint64_t from = 0;
+    for (;;) {
+        int next = -1;
+        for (int i = 0; i < g->n_ram; i++) {
+            if (g->ram[i].base >= from && (next < 0 || g->ram[i].base < g->ram[next].base)) {
+                next = i;
+            }
+        }
+        uint64_t to = next < 0 ? UINT64_MAX : g->ram[next].base - 1;
+        if ((next < 0 || g->ram[next].base > from)
+            && p_hook_add(s->uc, &g->unmapped[g->n_unmapped++], UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, s,
+                          from, to) != UC_ERR_OK) {
+            return 0;
+        }
+        if (next < 0 || g->ram[next].base + g->ram[next].len == 0) {
+            return 1;
+        }
+        from = g->ram[next].base + g->ram[next].len;
+    }
+}
+
+static void paging_free(shim_cpu *s) {
+    struct guest_paging *g = s->pg;
+    if (g != NULL) {
+        for (int i = 0; i < g->n_unmapped; i++) {
+            p_hook_del(s->uc, g->unmapped[i]);
+        }
+        for (int i = 0; i < g->n_guards; i++) {
+            p_hook_del(s->uc, g->guards[i]);
+        }
+        free(g->guards);
+        frame_free(&g->guarded);
+        frame_free(&g->code);
+        frame_free(&g->written);
+        free(g);
+    }
+}
+
+/* void addRam(long shim, long guestPhysical, long length, long hostAddress): RAM the page walk reads. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_addRam(JNIEnv *env, jclass cls, jlong handle, jlong base,
+                                                              jlong length, jlong host) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->pg == NULL) {
+        return;
+    }
+    if (s->pg->n_ram == MAX_RAM_BANKS) {
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "too many RAM banks for the page walk");
+        return;
+    }
+    int i = s->pg->n_ram++;
+    s->pg->ram[i].base = (uint64_t)base;
+    s->pg->ram[i].len = (uint64_t)length;
+    s->pg->ram[i].host = (uint8_t *)(uintptr_t)host;
+}
+
+/*
+ * long translate(long shim, long linear, int access, int privilege): the physical address of `linear`
+ * through this CPU's page tables without touching A/D flags. access: 0 read, 1 write, 2 fetch;
+ * privilege: 0 supervisor, 3 user, -1 the CPU's CPL, -2 any (present is enough, for debuggers).
+ * A fault gives -1 - (vector << 16 | error code); -2 when this CPU runs on Unicorn's own MMU.
+ */
+JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_translate(JNIEnv *env, jclass cls, jlong handle,
+                                                                  jlong linear, jint access, jint privilege) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->pg == NULL) {
+        return -2;        /* Unicorn's own MMU runs this CPU: the caller asks Unicorn */
+    }
+    paging_regs r;
+    read_paging_regs(s, &r);
+    int user = privilege == -1 ? r.user : privilege == 3;
+    if (privilege == -2) {
+        r.cr4 &= ~((1ull << 20) | (1ull << 21));
+        r.cr0 &= ~(1ull << 16);
+        access = ACC_READ;
+        user = 0;
+    }
+    walk_result w;
+    walk(s, &r, (uint64_t)linear, access, user, 0, &w);
+    if (w.vector != 0) {
+        return -1 - (((jlong)w.vector << 16) | w.error);
+    }
+    return (jlong)(w.frame | ((uint64_t)linear & 0xfff));
+}
+
+/* void setFaultAddressOffset(int offset): see off_invalid_addr. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setFaultAddressOffset(JNIEnv *env, jclass cls, jint offset) {
+    off_invalid_addr = offset;
+}
+
+/* byte[] engineBytes(long shim, int length): the first bytes of the engine's uc_struct, for FaultAddressLayout. */
+JNIEXPORT jbyteArray JNICALL Java_limu_emulator_unicorn_Shim_engineBytes(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jint length) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    jbyteArray a = (*env)->NewByteArray(env, length);
+    if (a != NULL) {
+        (*env)->SetByteArrayRegion(env, a, 0, length, (const jbyte *)s->uc);
+    }
+    return a;
+}
+
+/* long tlbFills(long shim): fills of the virtual TLB so far (0 with Unicorn's own MMU). */
+JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_tlbFills(JNIEnv *env, jclass cls, jlong handle) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    return s->pg == NULL ? 0 : (jlong)s->pg->fills;
+}
+
 /* String bind(String libPath): null on success, else why not. */
 JNIEXPORT jstring JNICALL Java_limu_emulator_unicorn_Shim_bind(JNIEnv *env, jclass cls, jstring path) {
     const char *p = (*env)->GetStringUTFChars(env, path, NULL);
@@ -440,12 +1036,14 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_ramFree(JNIEnv *env, jcla
     } while (0)
 
 /*
- * long attach(long uc, CpuHooks hooks, boolean countInstructions): installs
- * every hook before any code is translated (Unicorn #2200: hooks added later
- * never fire on already translated code).
+ * long attach(long uc, CpuHooks hooks, boolean countInstructions, boolean guestPaging): installs
+ * every hook before any code is translated (docs/unicorn-notes.md: hooks added later
+ * never fire on already translated code). guestPaging: the shim's page walk fills
+ * Unicorn's virtual TLB (section "Guest paging"); else Unicorn's own x86 MMU does.
  */
 JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_attach(JNIEnv *env, jclass cls, jlong uc,
-                                                               jobject hooks, jboolean count) {
+                                                               jobject hooks, jboolean count,
+                                                               jboolean guest_paging) {
     const char *failed = NULL;
     shim_cpu *s = calloc(1, sizeof *s);
     if (s == NULL) {
@@ -493,7 +1091,9 @@ JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_attach(JNIEnv *env, jcla
     ADD_HOOK(s->h_out, UC_HOOK_INSN, on_out, 1, 0, UC_X86_INS_OUT);
     ADD_HOOK(s->h_intr, UC_HOOK_INTR, on_intr, 1, 0);
     ADD_HOOK(s->h_invalid, UC_HOOK_INSN_INVALID, on_invalid, 1, 0);
-    ADD_HOOK(s->h_unmapped, UC_HOOK_MEM_UNMAPPED, on_unmapped, 1, 0);
+    if (!guest_paging) {
+        ADD_HOOK(s->h_unmapped, UC_HOOK_MEM_UNMAPPED, on_unmapped, 1, 0);
+    }
     ADD_HOOK(s->h_block, UC_HOOK_BLOCK, on_block, 1, 0);
     ADD_HOOK(s->h_syscall, UC_HOOK_INSN, on_syscall, 1, 0, UC_X86_INS_SYSCALL);
     ADD_HOOK(s->h_cpuid, UC_HOOK_INSN, on_cpuid, 1, 0, UC_X86_INS_CPUID);
@@ -502,8 +1102,16 @@ JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_attach(JNIEnv *env, jcla
     if (count) {
         ADD_HOOK(s->h_code, UC_HOOK_CODE, on_code, 1, 0);
     }
+    if (guest_paging) {
+        if ((s->pg = paging_new(s)) == NULL) {
+            failed = "UC_CTL_TLB_TYPE";
+            goto fail;
+        }
+        ADD_HOOK(s->h_tlb, UC_HOOK_TLB_FILL, on_tlb_fill, 1, 0);
+    }
     return (jlong)(uintptr_t)s;
 fail:
+    paging_free(s);
     (*env)->DeleteGlobalRef(env, s->hooks);
     p_context_free(s->ctx);
     free(s);
@@ -516,7 +1124,7 @@ static void free_address_hooks(shim_cpu *s); /* the address-hook section, at the
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclass cls, jlong handle) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
     uc_hook hs[] = {s->h_in, s->h_out, s->h_intr, s->h_invalid, s->h_unmapped, s->h_block, s->h_code,
-                    s->h_syscall, s->h_cpuid, s->h_rdtsc, s->h_rdtscp};
+                    s->h_syscall, s->h_cpuid, s->h_rdtsc, s->h_rdtscp, s->h_tlb};
     for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
         if (hs[i]) {
             p_hook_del(s->uc, hs[i]);
@@ -533,6 +1141,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclas
     }
     free(s->dbg);
     free_address_hooks(s);
+    paging_free(s);
     (*env)->DeleteGlobalRef(env, s->hooks);
     p_context_free(s->ctx);
     free(s);
@@ -558,7 +1167,28 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_run(JNIEnv *env, jclass c
     if (s->stop_requested) {
         s->kind = STOP_REQUESTED;
     } else {
-        err = p_emu_start(s->uc, (uint64_t)begin, 0, 0, 0);
+        uint64_t pc = (uint64_t)begin;
+        if (s->pg != NULL && s->pg->n_unmapped == 0 && !unmapped_hooks(s)) {
+            s->env = NULL;
+            throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot hook accesses outside RAM");
+            return UC_ERR_HOOK;
+        }
+        for (;;) {
+            if (s->pg != NULL) {
+                s->pg->fault = 0;
+            }
+            err = p_emu_start(s->uc, pc, 0, 0, 0);
+            if (err != UC_ERR_EXCEPTION || s->pg == NULL || !s->pg->fault) {
+                break;
+            }
+            /* a page walk faulted (section "Guest paging"); with a stop already on its way the
+               instruction faults again in the next slice, as an exception does in on_intr */
+            err = UC_ERR_OK;
+            if (s->kind != STOP_NONE || !deliver_fill_fault(s)) {
+                break;
+            }
+            p_reg_read(s->uc, UC_X86_REG_RIP, &pc);
+        }
     }
     s->stop_requested = 0;
     s->env = NULL;
@@ -647,7 +1277,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_restoreContext(JNIEnv *en
         return;
     }
     p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
-    p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
+    flush_tlb(s);
     s->irq_pending = 0;
     s->window_armed = 0;
     s->device_stop = 0;
@@ -680,7 +1310,7 @@ static void set_seg(shim_cpu *s, int index, jint selector, jlong base, jint limi
  * cpu_x86_load_seg_cache does (uc_reg_write of CS/SS only changes the
  * selector in 64-bit mode, so the CPL could not change otherwise), drop the
  * STI/MOV SS shadow, and clear the "exception in flight" state that Unicorn
- * never clears (bug #1883: else the next fault turns into #DF, the one after
+ * never clears (docs/unicorn-notes.md: else the next fault turns into #DF, the one after
  * into a silent stop).
  */
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_enterHandler(JNIEnv *env, jclass cls, jlong handle,
@@ -733,7 +1363,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setSegment(JNIEnv *env, j
     }
 }
 
-/* void addMsrHook(long shim, long address): must run before the code at `address` is translated (#2200). */
+/* void addMsrHook(long shim, long address): must run before the code at `address` is translated (docs/unicorn-notes.md). */
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_addMsrHook(JNIEnv *env, jclass cls, jlong handle,
                                                                   jlong address) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
@@ -761,7 +1391,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_addMsrHook(JNIEnv *env, j
  * costs anything while not in use.
  *
  * - A breakpoint is an exact-address code hook (begin = end). Unicorn only
- *   calls hooks that existed when a block was translated (#2200), so adding
+ *   calls hooks that existed when a block was translated (docs/unicorn-notes.md), so adding
  *   one also drops the translated code at that address
  *   (uc_ctl_remove_cache). The hook stops before the instruction runs: a
  *   uc_emu_stop in a code hook takes effect at the exit check emitted right
@@ -883,7 +1513,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_invalidateCode(JNIEnv *en
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
     if (mapped) {
         /* uc_invalidate_tb walks the page tables for `linear`: only ever with an address that translates */
-        p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)linear, (uint64_t)(linear + length));
+        remove_cache(s, (uint64_t)linear, (uint64_t)(linear + length));
     } else {
         flush_all(s);
     }
@@ -1058,7 +1688,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setInterruptPending(JNIEn
  *   CpuHooks.addressHit(address); a true answer stops the CPU before the
  *   instruction runs (STOP_ADDRESS, the address in `address`).
  * - Unicorn only calls hooks that existed when a block was translated
- *   (#2200): adding one drops the translated code at the address
+ *   (docs/unicorn-notes.md): adding one drops the translated code at the address
  *   (uc_ctl_remove_cache when the address translates on this CPU, else the
  *   whole cache). This also works from inside a hook, for another block.
  * - Removing one deletes the hook; Unicorn frees it when uc_emu_start
@@ -1168,7 +1798,7 @@ JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_setAddressHook(JNIEnv
     a->addr[a->n] = (uint64_t)linear;
     a->hook[a->n++] = h;
     if (mapped) {
-        p_ctl(s->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)linear, (uint64_t)linear + 1);
+        remove_cache(s, (uint64_t)linear, (uint64_t)linear + 1);
     } else {
         flush_all(s);
     }
@@ -1190,7 +1820,7 @@ JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_setAddressHook(JNIEnv
  *   instruction completes (a trap, like the debugger's watchpoints, which
  *   get the exact boundary from a full-range code hook this avoids), and
  *   the rest of its block may run too. Java reports the RIP it was given.
- * - Added hooks only reach code translated afterwards (#2200): adding
+ * - Added hooks only reach code translated afterwards (docs/unicorn-notes.md): adding
  *   flushes the whole translation cache, so call it between slices.
  * - The state hangs off a small table keyed by the shim_cpu, so the
  *   shim_cpu struct is left alone.

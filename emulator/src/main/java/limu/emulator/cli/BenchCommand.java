@@ -13,6 +13,7 @@ import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
 import limu.emulator.StopReason;
 import limu.emulator.bench.EngineBench;
+import limu.emulator.bench.PagingSpeed;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,6 +31,9 @@ import picocli.CommandLine.Option;
             "  - boot-to-exit inside a warm JVM",
             "  - guest instructions per second on the hello kernel's compute loop, dev",
             "    and release builds, next to a bare Unicorn loop",
+            "  - limu's page walk against Unicorn's own MMU: the hello kernel's register",
+            "    and stack loops, the chapter kernel's boot, a bare store loop on an",
+            "    executable page",
             "  - one guest port write reaching a Java device; one exception delivered",
             "    through the guest's IDT and back with iretq",
             "  - the snapshot suite: 20 boots against one boot and 20 restores",
@@ -104,6 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (Files.isRegularFile(release)) {
             computeSpeed(release, "release", iterations);
         }
+        new PagingSpeed(kernels, runs, iterations).print();
         if (!quick) {
             virtualSeconds();
         }

@@ -8,9 +8,10 @@ import limu.emulator.unicorn.Register;
  * memory the CPU itself touches while delivering an event (IDT, GDT, TSS, the
  * new stack). Its faults carry the error code the hardware would push (SDM
  * vol. 3, 4.7): P, W/R, U/S, RSVD, I/D, with MAXPHYADDR 40 as CPUID reports.
- * Accessed/dirty bits are not set (limu's page-fault error codes come from
- * Unicorn's own walker for the guest's instructions; this one only serves
- * delivery).
+ * Accessed/dirty bits are not set. The guest's own instructions are translated
+ * by the shim's page walk (limu_shim.c, "Guest paging"), which applies the
+ * same rights and error codes; GuestPagingTest and PageWalkerAgreementTest
+ * hold the two to each other.
  */
 final class PageWalker {
     static final int MAXPHYADDR = 40;

@@ -22,7 +22,27 @@ final class Shim {
 
     static native void ramFree(long address, long bytes);
 
-    static native long attach(long uc, CpuHooks hooks, boolean countInstructions);
+    /** {@code guestPaging}: the shim's page walk fills Unicorn's virtual TLB (limu_shim.c, "Guest paging"). */
+    static native long attach(long uc, CpuHooks hooks, boolean countInstructions, boolean guestPaging);
+
+    /** Guest RAM the shim's page walk reads page tables from (RAM mapped with uc_mem_map_ptr). */
+    static native void addRam(long shim, long guestPhysical, long length, long hostAddress);
+
+    /**
+     * The physical address of {@code linear} through the CPU's page tables, A/D flags untouched.
+     * access 0 read, 1 write, 2 fetch; privilege 0, 3, -1 (the CPL) or -2 (present is enough).
+     * A fault: {@code -1 - (vector << 16 | errorCode)}; -2: the CPU runs on Unicorn's own MMU.
+     */
+    static native long translate(long shim, long linear, int access, int privilege);
+
+    /** The offset of uc_struct's invalid_addr ({@link FaultAddressLayout}). */
+    static native void setFaultAddressOffset(int offset);
+
+    /** A copy of the first {@code length} bytes of the engine's uc_struct. */
+    static native byte[] engineBytes(long shim, int length);
+
+    /** Fills of the virtual TLB so far. */
+    static native long tlbFills(long shim);
 
     static native void detach(long shim);
 

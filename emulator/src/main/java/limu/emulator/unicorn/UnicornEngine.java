@@ -25,6 +25,7 @@ public final class UnicornEngine implements Engine {
 
     private final long uc;
     final long shim;
+    private final boolean guestPaging;
     private final long[] one = new long[1];
     private final long[] out = new long[7];
     private boolean closed;
@@ -37,15 +38,32 @@ public final class UnicornEngine implements Engine {
         this(library, hooks, countInstructions, false);
     }
 
+    /**
+     * The system property that runs the guest on Unicorn's own x86 MMU instead of limu's page walk
+     * (for measurements: every store to a page the guest may execute then takes Unicorn's slow path).
+     */
+    public static final String UNICORN_MMU_PROPERTY = "limu.unicornMmu";
+
+    /**
+     * The calibrating engines ({@link ContextLayout}) keep Unicorn's own MMU: they locate where Unicorn
+     * keeps the #PF error code, which only its MMU's page faults write.
+     */
     UnicornEngine(UnicornLibrary library, CpuHooks hooks, boolean countInstructions, boolean calibrating) {
+        this(library, hooks, countInstructions, calibrating,
+                !calibrating && !Boolean.getBoolean(UNICORN_MMU_PROPERTY) && FaultAddressLayout.found(library));
+    }
+
+    UnicornEngine(UnicornLibrary library, CpuHooks hooks, boolean countInstructions, boolean calibrating,
+                  boolean guestPaging) {
         if (!calibrating) {
             ContextLayout.of(library);
         }
+        this.guestPaging = guestPaging;
         long[] handle = new long[1];
         UnicornException.check(Uc.uc_open(Uc.ARCH_X86, Uc.MODE_64, handle), "uc_open");
         uc = handle[0];
         try {
-            shim = Shim.attach(uc, hooks, countInstructions);
+            shim = Shim.attach(uc, hooks, countInstructions, guestPaging);
         } catch (RuntimeException e) {
             Uc.uc_close(uc);
             throw e;
@@ -68,6 +86,17 @@ public final class UnicornEngine implements Engine {
         UnicornException.check(Uc.uc_mem_map_ptr(uc, guestPhysical, length, Uc.PROT_ALL, hostAddress),
                 String.format("map guest RAM 0x%x+0x%x", guestPhysical, length));
         banks.add(new Bank(guestPhysical, length, new com.sun.jna.Pointer(hostAddress)));
+        Shim.addRam(shim, guestPhysical, length, hostAddress);
+    }
+
+    /** True when limu's page walk fills the TLB (the default), false on Unicorn's own MMU. */
+    public boolean guestPaging() {
+        return guestPaging;
+    }
+
+    /** Fills of the virtual TLB since this engine started (0 on Unicorn's own MMU). */
+    public long tlbFills() {
+        return Shim.tlbFills(shim);
     }
 
     private Bank bank(long physical, int length) {
@@ -158,9 +187,60 @@ public final class UnicornEngine implements Engine {
         UnicornException.check(Uc.uc_reg_write(uc, REG_MSR, msr), String.format("wrmsr 0x%x", index));
     }
 
+    /**
+     * Host reads (debugger, heap checker, crash reports) see every present page whatever the CPL and
+     * leave accessed/dirty flags alone, as a debugger's reads should.
+     */
     @Override
     public boolean readVirtual(long linear, byte[] destination) {
-        return Uc.uc_vmem_read(uc, linear, Uc.PROT_READ, destination, destination.length) == Uc.ERR_OK;
+        if (!guestPaging) {
+            return Uc.uc_vmem_read(uc, linear, Uc.PROT_READ, destination, destination.length) == Uc.ERR_OK;
+        }
+        int done = 0;
+        while (done < destination.length) {
+            long at = linear + done;
+            long physical = Shim.translate(shim, at, 0, -2);
+            if (physical < 0) {
+                return false;
+            }
+            int n = (int) Math.min(destination.length - done, 0x1000 - (at & 0xfff));
+            byte[] piece = done == 0 && n == destination.length ? destination : new byte[n];
+            Bank b = bank(physical, n);
+            if (b != null) {
+                b.host.read(physical - b.base, piece, 0, n);
+            } else if (Uc.uc_mem_read(uc, physical, piece, n) != Uc.ERR_OK) {
+                return false;
+            }
+            if (piece != destination) {
+                System.arraycopy(piece, 0, destination, done, n);
+            }
+            done += n;
+        }
+        return true;
+    }
+
+    /**
+     * The translation the CPU itself would make for an access at {@code privilege} (0 supervisor,
+     * 3 user), or the page fault it would raise, from the same page walk that fills the TLB.
+     */
+    public Translation translate(long linear, MemoryAccess access, int privilege) {
+        if (!guestPaging) {
+            throw new IllegalStateException("this engine runs on Unicorn's own MMU");
+        }
+        int kind = access == MemoryAccess.WRITE ? 1 : access == MemoryAccess.FETCH ? 2 : 0;
+        long r = Shim.translate(shim, linear, kind, privilege);
+        if (r >= 0) {
+            return new Translation(r, 0, 0);
+        }
+        long fault = -1 - r;
+        return new Translation(-1, (int) (fault >>> 16), (int) (fault & 0xffff));
+    }
+
+    /** A physical address, or the exception (13 #GP, 14 #PF) and error code the access raises. */
+    public record Translation(long physical, int vector, int errorCode) {
+        public boolean faults() {
+            return physical < 0;
+        }
     }
 
     @Override
@@ -315,6 +395,10 @@ public final class UnicornEngine implements Engine {
 
     @Override
     public long translate(long linear) {
+        if (guestPaging) {
+            long r = Shim.translate(shim, linear, 0, -2);
+            return r >= 0 ? r : -1;
+        }
         long[] p = new long[1];
         return Uc.uc_vmem_translate(uc, linear, Uc.PROT_READ, p) == Uc.ERR_OK ? p[0] : -1;
     }
@@ -327,7 +411,7 @@ public final class UnicornEngine implements Engine {
     @Override
     public boolean setBreakpoint(long linear, boolean on) {
         boolean ok = Shim.setBreakpoint(shim, linear, on);
-        // Unicorn only calls hooks that existed when the code was translated (#2200)
+        // Unicorn only calls hooks that existed when the code was translated (docs/unicorn-notes.md)
         invalidateCode(linear, 1);
         return ok;
     }
