@@ -39,6 +39,25 @@ final class VolumePath {
     }
 
     /**
+     * {@link #resolve} for a path the kernel chose: empty when its {@code ..} components climb above the volume's
+     * root, which {@link #normalise} would silently stop at.
+     */
+    static java.util.Optional<String> resolveConfined(String executablePath, String path) {
+        String joined = path.startsWith("/") ? path : directory(executablePath) + "/" + path;
+        int depth = 0;
+        for (String part : joined.split("/")) {
+            if (part.equals("..")) {
+                if (--depth < 0) {
+                    return java.util.Optional.empty();
+                }
+            } else if (!part.isEmpty() && !part.equals(".")) {
+                depth++;
+            }
+        }
+        return java.util.Optional.of(normalise(joined));
+    }
+
+    /**
      * Limine's rule for internal modules: a path starting with {@code /} is absolute on the volume, anything else is
      * relative to the directory holding the executable.
      */

@@ -518,4 +518,15 @@ class Serial16550Test {
         assertThrows(IllegalArgumentException.class,
                 () -> new Serial16550(0xFFFC, out, InterruptLine.DISCONNECTED));
     }
+
+    @Test
+    void readyToReceiveFollowsRtsOutsideLoopback() {
+        assertFalse(uart.readyToReceive(), "RTS is clear after reset");
+        outb(MCR, 0x02);
+        assertTrue(uart.readyToReceive());
+        outb(MCR, 0x12);
+        assertFalse(uart.readyToReceive(), "loopback turns RTS back to the chip");
+        outb(MCR, 0x0B);
+        assertTrue(uart.readyToReceive());
+    }
 }

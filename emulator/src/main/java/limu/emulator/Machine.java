@@ -46,7 +46,7 @@ public final class Machine implements AutoCloseable {
         this.memory = new GuestMemory(library, RamLayout.forSize(config.memoryBytes()));
         long engineLoaded = System.nanoTime();
         try {
-            this.plan = LimineBoot.load(elf, name, config, bootVolume(kernelDirectory), memory);
+            this.plan = LimineBoot.load(elf, name, config, bootVolume(kernelDirectory, config.moduleDirs()), memory);
             long planned = System.nanoTime();
             this.symbols = new Symbols(plan.kernel());
             this.framebuffer = plan.framebuffer().map(fb -> new Framebuffer(
@@ -84,9 +84,17 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** The kernel's directory stands for the boot volume, so its internal modules are found beside it. */
-    private static BootVolume bootVolume(Path kernelDirectory) {
-        return kernelDirectory == null ? BootVolume.NONE : BootVolume.hostDirectory(kernelDirectory);
+    /**
+     * The kernel's directory stands for the boot volume, so its internal modules are found beside it (a cargo
+     * workspace puts sibling binaries there), then in each module directory; none may be left through a link.
+     */
+    private static BootVolume bootVolume(Path kernelDirectory, List<Path> moduleDirs) {
+        List<Path> folders = new ArrayList<>();
+        if (kernelDirectory != null) {
+            folders.add(kernelDirectory);
+        }
+        folders.addAll(moduleDirs);
+        return folders.isEmpty() ? BootVolume.NONE : BootVolume.hostFolders(folders);
     }
 
     /** Loads {@code elf} (named {@code name} in messages) into a new machine, ready to run. */
@@ -197,6 +205,15 @@ public final class Machine implements AutoCloseable {
     /** Bytes arriving on COM1's receive line (what a terminal would type); false when its FIFO is full. */
     public boolean receiveSerial(byte[] bytes) {
         return board.receiveSerial(bytes);
+    }
+
+    /**
+     * Queues bytes for COM1's receive line (run-loop thread, or before a run): they arrive between slices, as many
+     * as its FIFO has room for, so none is lost however long the input; when depends only on the guest's work.
+     * A {@link #restore} drops what is still queued.
+     */
+    public void queueSerialInput(byte[] bytes) {
+        board.queueSerialInput(bytes);
     }
 
     /** Runs until the guest exits, halts, crashes, or the timeout passes (see {@link RunLoop}). */

@@ -108,11 +108,12 @@ public final class MachineSnapshot implements AutoCloseable {
             c.core.delivery().restore(sc.delivery());
         }
         cpus.restoreSignals(signals);
+        // COM1 drives ISA IRQ 4: restored with the other line sources, before the interrupt controllers
+        board.restoreSerial(com1);
         List<Snapshottable<?>> snapshottables = board.snapshottables();
         for (int i = 0; i < snapshottables.size(); i++) {
             restoreDevice(snapshottables.get(i), devices.get(i));
         }
-        board.restoreSerial(com1);
         // the timer queue exactly as it was (devices re-armed theirs above; this makes it exact)
         for (DeviceTimer t : board.timers().armedTimers()) {
             t.cancel();
@@ -121,6 +122,7 @@ public final class MachineSnapshot implements AutoCloseable {
             a.timer().arm(a.deadline());
         }
         board.forgetEvents();
+        board.dropSerialInput();
         loop.restore(progress);
         return written;
     }

@@ -28,6 +28,11 @@ final class RunLoop {
      * the run ends as halted.
      */
     static final int MAX_IDLE_SKIPS = 10_000;
+    /**
+     * PAUSEs a CPU may execute in one slice while another CPU can run: the next one ends the slice.
+     * A spin-wait loop runs a PAUSE an iteration; the lock holder gets the host instead.
+     */
+    static final int PAUSES_BEFORE_YIELD = 32;
 
     /** The loop's counters, kept across runs (a restored run slices as the original). */
     record Progress(long blocks, long instructions, int idleSkips, int turn) {
@@ -60,6 +65,18 @@ final class RunLoop {
         this.cpus = cpus;
         this.parked = List.copyOf(parked);
         this.board = board;
+        board.timers().onEarlierDeadline(this::timerArmedEarlier);
+    }
+
+    /**
+     * A timer armed inside a running slice (TSC_DEADLINE, an APIC timer count, an HPET comparator)
+     * is due before the slice's planned end: the slice ends at the deadline, so it fires on time.
+     */
+    private void timerArmedEarlier(long deadline) {
+        Vcpu cpu = cpus.running();
+        if (cpu != null && !clock.wall()) {
+            cpu.engine.limitSliceBudget(clock.blocksUntil(deadline, cpu.engine.sliceBlocks()));
+        }
     }
 
     /**
@@ -89,6 +106,7 @@ final class RunLoop {
                 }
                 startParkedCpus();
                 board.timers().runDue(cpus.nanos());
+                board.feedSerialInput();
                 if (wakeInterruptedCpus()) {
                     idleSkips = 0;
                 }
@@ -123,7 +141,7 @@ final class RunLoop {
                     return observed.get();
                 }
                 switch (slice.exit()) {
-                    case BUDGET, INTERRUPT_WINDOW, ADDRESS_HOOK -> { }
+                    case BUDGET, INTERRUPT_WINDOW, ADDRESS_HOOK, YIELDED -> { }
                     case REQUESTED -> {
                         if (!debugStopRequested) {
                             return new StopReason.Interrupted();
@@ -157,6 +175,7 @@ final class RunLoop {
     /** Runs one slice of {@code cpu} and counts its work in the machine's blocks, instructions and virtual time. */
     private Slice runSlice(Vcpu cpu, boolean step, boolean debugging, long budget) {
         cpus.running(cpu);
+        cpu.engine.setPauseYield(otherCpuRunnable(cpu) ? PAUSES_BEFORE_YIELD : 0);
         Slice slice;
         try {
             slice = step ? cpu.engine.step() : debugging ? cpu.engine.runDebug(budget) : cpu.engine.run(budget);
@@ -226,6 +245,15 @@ final class RunLoop {
     private long sliceBlocks() {
         long running = cpus.all().stream().filter(c -> c.state == Vcpu.State.RUNNING).count();
         return running > 1 ? SMP_SLICE_BLOCKS : SLICE_BLOCKS;
+    }
+
+    private boolean otherCpuRunnable(Vcpu cpu) {
+        for (Vcpu c : cpus.all()) {
+            if (c != cpu && c.state == Vcpu.State.RUNNING) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Vcpu nextRunnable(int from) {

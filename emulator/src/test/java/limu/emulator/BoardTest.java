@@ -32,6 +32,66 @@ class BoardTest {
     }
 
     @Test
+    void comOneInterruptsArriveOnIsaIrqFourThroughTheIoApic() {
+        board.initialiseLapic(0, true);
+        long ioApic = DeviceAddresses.DEFAULT.ioApic();
+        // redirection entry 4: vector 0x34, fixed, edge, unmasked, to APIC ID 0
+        cpu0.mmioWrite(ioApic, 4, limu.devices.IoApic.IOREDTBL + 2 * 4);
+        cpu0.mmioWrite(ioApic + limu.devices.IoApic.IOWIN, 4, 0x34);
+        cpu0.mmioWrite(ioApic, 4, limu.devices.IoApic.IOREDTBL + 2 * 4 + 1);
+        cpu0.mmioWrite(ioApic + limu.devices.IoApic.IOWIN, 4, 0);
+        cpu0.portOut(Serial16550.COM1 + Serial16550.IER, 1, 0x01);
+        assertTrue(board.receiveSerial(new byte[] {'a'}));
+        assertFalse(board.lapic(0).irrSet(0x34), "MCR.OUT2 clear: the UART's interrupt stays off the bus");
+
+        cpu0.portOut(Serial16550.COM1 + Serial16550.MCR, 1, 0x08);
+        assertTrue(board.lapic(0).irrSet(0x34), "OUT2 set: IRQ 4 raised");
+        assertEquals(0x04, cpu0.portIn(Serial16550.COM1 + Serial16550.IIR_FCR, 1));
+        assertEquals('a', cpu0.portIn(Serial16550.COM1, 1));
+        assertEquals(0x01, cpu0.portIn(Serial16550.COM1 + Serial16550.IIR_FCR, 1));
+    }
+
+    @Test
+    void comOneInterruptsArriveOnIsaIrqFourThroughThe8259() {
+        // ICW1-4: vectors 0x20 (master) and 0x28, cascade on IRQ 2; then unmask IRQ 4 only
+        int[][] init = {{0x20, 0x11}, {0x21, 0x20}, {0x21, 0x04}, {0x21, 0x01},
+                {0xA0, 0x11}, {0xA1, 0x28}, {0xA1, 0x02}, {0xA1, 0x01}, {0x21, 0xEF}, {0xA1, 0xFF}};
+        for (int[] w : init) {
+            cpu0.portOut(w[0], 1, w[1]);
+        }
+        cpu0.portOut(Serial16550.COM1 + Serial16550.MCR, 1, 0x08);
+        assertFalse(board.pic().outputLevel());
+        cpu0.portOut(Serial16550.COM1 + Serial16550.IER, 1, 0x02);
+        assertTrue(board.pic().outputLevel(), "THR empty as soon as it is enabled");
+        assertEquals(0x24, board.pic().acknowledge(), "IRQ 4 at the master's base 0x20");
+    }
+
+    @Test
+    void queuedInputArrivesWhileRtsIsSetAndAsTheFifoHasRoom() {
+        board.queueSerialInput("0123456789abcdefXYZ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertFalse(board.feedSerialInput(), "RTS clear: the terminal holds its input");
+        assertEquals(0x60, cpu0.portIn(Serial16550.COM1 + Serial16550.LSR, 1));
+        cpu0.portOut(Serial16550.COM1 + Serial16550.IIR_FCR, 1, 0x01);
+        cpu0.portOut(Serial16550.COM1 + Serial16550.MCR, 1, 0x02);
+        assertTrue(board.feedSerialInput());
+        assertTrue(board.serialInputPending());
+        assertFalse(board.feedSerialInput(), "the FIFO is full");
+        StringBuilder got = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            got.append((char) cpu0.portIn(Serial16550.COM1, 1));
+        }
+        assertTrue(board.feedSerialInput());
+        while ((cpu0.portIn(Serial16550.COM1 + Serial16550.LSR, 1) & 1) != 0) {
+            got.append((char) cpu0.portIn(Serial16550.COM1, 1));
+        }
+        assertEquals("0123456789abcdefXYZ", got.toString(), "nothing overrun, nothing lost");
+        assertFalse(board.serialInputPending());
+        board.queueSerialInput(new byte[] {1});
+        board.dropSerialInput();
+        assertFalse(board.feedSerialInput());
+    }
+
+    @Test
     void exitPortEndsTheRunForGood() {
         assertTrue(cpu0.portOut(0xF4, 1, 0x10));
         StopReason r = board.takeEvent().orElseThrow().stopReason();

@@ -97,7 +97,7 @@ class HeapCheckTest {
         assertTrue(first.contains("heap check: " + kind), r.toString());
         assertTrue(first.contains(" in " + function + "+0x"), "location in the summary line:\n" + r);
         assertTrue(Pattern.compile("#0 0x[0-9a-f]{16} " + Pattern.quote(function) + "\\+0x[0-9a-f]+ \\(heap-bugs/src/"
-                + "main\\.rs:\\d+\\)").matcher(r.stderr()).find(), "file:line in the backtrace:\n" + r);
+                + "main\\.rs:\\d+[ )]").matcher(r.stderr()).find(), "file:line in the backtrace:\n" + r);
     }
 
     @Test

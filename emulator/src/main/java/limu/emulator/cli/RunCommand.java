@@ -91,6 +91,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "write COM1 output to FILE instead of stdout")
     Path serialFile;
 
+    @Option(names = "--serial-input", paramLabel = "FILE|-",
+            description = "bytes COM1 receives, from FILE or (-) stdin read to its end before boot; they arrive as"
+                    + " the UART's receive FIFO has room, so none is lost")
+    String serialInput;
+
     @Option(names = "--debugcon", paramLabel = "FILE",
             description = "write port 0xE9 output to FILE (default: stdout, mixed with serial)")
     Path debugconFile;
@@ -103,22 +108,8 @@ public final class RunCommand implements Callable<Integer> {
             description = "let a kernel that asks for 5-level paging have it (default: 4-level only)")
     boolean fiveLevel;
 
-    @Option(names = "--kaslr", arity = "0..1", paramLabel = "SEED",
-            fallbackValue = "" + limu.bootloader.BootOptions.DEFAULT_KASLR_SEED,
-            description = "slide a relocatable (PIE) kernel to a random place in the top 2 GiB as Limine's KASLR"
-                    + " does, the same place for the same SEED (default seed 1); without it such a kernel runs at"
-                    + " its link address")
-    Long kaslrSeed;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
-            description = "seed of the values the entropy request hands out (default: ${DEFAULT-VALUE}); the same"
-                    + " seed gives the same values")
-    long seed;
-
-    @Option(names = "--acpi-table", paramLabel = "NAME",
-            description = "add an optional ACPI table after QEMU's FACP, APIC, HPET, WAET (repeatable): spcr (a"
-                    + " Serial Port Console Redirection table for COM1)")
-    List<String> acpiTables = new ArrayList<>();
+    @picocli.CommandLine.Mixin
+    BootChoices boot = new BootChoices();
 
     @Option(names = "--unicorn-lib", paramLabel = "PATH",
             description = "use this libunicorn.so (2.1 or newer) instead of LIMU_UNICORN_LIB or limu's own copy")
@@ -152,6 +143,7 @@ public final class RunCommand implements Callable<Integer> {
     HeapCheckCli heap = new HeapCheckCli();
 
     private limu.emulator.gdb.SerialTap serialTap;
+    private byte[] serialInputBytes = new byte[0];
 
     @Override
     public Integer call() {
@@ -183,6 +175,7 @@ public final class RunCommand implements Callable<Integer> {
                 phases.booted(machine.bootTimes());
             }
             harness.watch(machine);
+            machine.queueSerialInput(serialInputBytes);
             heap.install(machine, err);
             if (verbose) {
                 describe(machine.plan(), err);
@@ -191,6 +184,7 @@ public final class RunCommand implements Callable<Integer> {
                 machine.plan().ignoredRequests().stream().filter(r -> r.contains("not supported yet"))
                         .forEach(r -> err.println("limu: warning: left unanswered: " + r));
             }
+            machine.plan().warnings().forEach(w -> err.println("limu: warning: " + w));
             limu.emulator.gdb.GdbServer gdb = startGdb(machine, err);
             StopReason reason = null;
             sun.misc.SignalHandler previous = onCtrlC(machine);
@@ -304,6 +298,14 @@ public final class RunCommand implements Callable<Integer> {
         }
         Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
         long epoch = bootEpoch();
+        if (serialInput != null) {
+            try {
+                serialInputBytes = serialInput.equals("-") ? System.in.readAllBytes()
+                        : java.nio.file.Files.readAllBytes(Path.of(serialInput));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--serial-input " + serialInput + ": cannot read: " + e);
+            }
+        }
         if (gdbWait && gdbPort == null && gdbListen == null) {
             throw new IllegalArgumentException("--gdb-wait needs --gdb or --gdb-listen");
         }
@@ -313,21 +315,13 @@ public final class RunCommand implements Callable<Integer> {
         if (gdbListen != null && !gdbListen.matches(".+:\\d{1,5}")) {
             throw new IllegalArgumentException("--gdb-listen: '" + gdbListen + "' is not ADDR:PORT");
         }
-        for (String t : acpiTables) {
-            if (!limu.bootloader.BootOptions.OPTIONAL_ACPI_TABLES.contains(t.toUpperCase(java.util.Locale.ROOT))) {
-                throw new IllegalArgumentException("--acpi-table " + t + ": limu can add "
-                        + String.join(", ", limu.bootloader.BootOptions.OPTIONAL_ACPI_TABLES)
-                                .toLowerCase(java.util.Locale.ROOT));
-            }
-        }
         MachineConfig.Builder b = MachineConfig.builder(System.out).memoryBytes(bytes).cpus(cpus).cmdline(cmdline)
                 .bootEpochSeconds(epoch).fiveLevelPaging(fiveLevel).framebuffer(display).modules(files)
                 // serial on stdout is flushed at each line, so a pipe or a log sees it as it comes
                 .timeout(limit).flushEachLine(serialFile == null || harness.active())
                 .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall"))
-                .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic)
-                .kaslrSeed(kaslrSeed == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(kaslrSeed))
-                .entropySeed(seed).extraAcpiTables(acpiTables);
+                .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic);
+        boot.applyTo(b);
         b.cpus(cpus).build(); // validates before any output file is created
         OutputStream serial = System.out;
         if (serialFile != null) {

@@ -77,6 +77,9 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--framebuffer", paramLabel = "WxH|none", defaultValue = "1280x800", description = "framebuffer")
     String framebufferSize;
 
+    @Mixin
+    BootChoices boot = new BootChoices();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -85,10 +88,10 @@ public final class TestCommand implements Callable<Integer> {
         TestSpec test;
         try {
             test = harness.spec();
-            config = KernelRun.testConfig(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory)).cpus(cpus)
-                    .bootEpochSeconds(date).cmdline(cmdline)
+            config = boot.applyTo(KernelRun.testConfig(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory))
+                    .cpus(cpus).bootEpochSeconds(date).cmdline(cmdline)
                     .framebuffer(framebufferSize.equals("none") ? Optional.empty()
-                            : Optional.of(FramebufferSize.parse(framebufferSize))).build();
+                            : Optional.of(FramebufferSize.parse(framebufferSize)))).build();
             Files.createDirectories(logDir);
         } catch (IllegalArgumentException e) {
             err.println("limu: " + e.getMessage());

@@ -89,6 +89,28 @@ public interface Engine extends AutoCloseable {
      */
     void setInterruptPending(boolean pending);
 
+    /**
+     * True when RDMSR, WRMSR and PAUSE are intercepted in every page this CPU fetches code from,
+     * so {@link #interceptMsrAccessAt} is not needed.
+     */
+    default boolean scansFetchedCode() {
+        return false;
+    }
+
+    /**
+     * The next slices end at their {@code pauses}-th PAUSE instruction ({@link RunExit#YIELDED}),
+     * before it runs; 0: PAUSE never ends a slice. Only where {@link #scansFetchedCode()}.
+     */
+    default void setPauseYield(int pauses) {
+    }
+
+    /**
+     * The running slice ends after at most {@code blocks} more blocks (a timer armed inside the
+     * slice is due then). Safe to call from inside hooks; ignored between slices.
+     */
+    default void limitSliceBudget(long blocks) {
+    }
+
     /** Ends the running slice at the next block boundary (another CPU has work to see now). */
     default void yieldSlice() {
     }

@@ -72,6 +72,19 @@ final class Shim {
 
     static native void addMsrHook(long shim, long address);
 
+    // code scan (limu_shim.c, "Code scan")
+
+    /** Hooks RDMSR/WRMSR/PAUSE in every page the CPU fetches from; false without the shim's page walk. */
+    static native boolean scanFetchedCode(long shim);
+
+    static native void setPauseYield(long shim, int pauses);
+
+    /** Pages scanned, RDMSR/WRMSR sites hooked, PAUSE sites hooked, slices yielded. */
+    static native long[] codeScanCounts(long shim);
+
+    /** Ends the running slice after at most {@code blocks} more blocks (from inside hooks). */
+    static native void limitSliceBudget(long shim, long blocks);
+
     /** One segment cache (0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS), hidden flags untouched (limu_shim.c). */
     static native void setSegment(long shim, int index, int selector, long base, int limit, int flags);
 

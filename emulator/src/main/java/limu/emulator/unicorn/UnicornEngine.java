@@ -26,6 +26,7 @@ public final class UnicornEngine implements Engine {
     private final long uc;
     final long shim;
     private final boolean guestPaging;
+    private boolean scansFetchedCode;
     private final long[] one = new long[1];
     private final long[] out = new long[7];
     private boolean closed;
@@ -43,6 +44,13 @@ public final class UnicornEngine implements Engine {
      * (for measurements: every store to a page the guest may execute then takes Unicorn's slow path).
      */
     public static final String UNICORN_MMU_PROPERTY = "limu.unicornMmu";
+
+    /**
+     * The system property that, set to {@code false}, turns off the scan of fetched code pages for
+     * RDMSR, WRMSR and PAUSE (for measurements: only the kernel image's RDMSR/WRMSR are then
+     * intercepted, and PAUSE never yields).
+     */
+    public static final String CODE_SCAN_PROPERTY = "limu.codeScan";
 
     /**
      * The calibrating engines ({@link ContextLayout}) keep Unicorn's own MMU: they locate where Unicorn
@@ -64,6 +72,8 @@ public final class UnicornEngine implements Engine {
         uc = handle[0];
         try {
             shim = Shim.attach(uc, hooks, countInstructions, guestPaging);
+            scansFetchedCode = guestPaging && !"false".equals(System.getProperty(CODE_SCAN_PROPERTY))
+                    && Shim.scanFetchedCode(shim);
         } catch (RuntimeException e) {
             Uc.uc_close(uc);
             throw e;
@@ -355,6 +365,27 @@ public final class UnicornEngine implements Engine {
     @Override
     public void interceptMsrAccessAt(long linear) {
         Shim.addMsrHook(shim, linear);
+    }
+
+    @Override
+    public boolean scansFetchedCode() {
+        return scansFetchedCode;
+    }
+
+    @Override
+    public void setPauseYield(int pauses) {
+        Shim.setPauseYield(shim, pauses);
+    }
+
+    @Override
+    public void limitSliceBudget(long blocks) {
+        Shim.limitSliceBudget(shim, blocks);
+    }
+
+    /** What the code scan did so far: pages scanned, RDMSR/WRMSR sites and PAUSE sites hooked, slices yielded. */
+    public CodeScanCounts codeScanCounts() {
+        long[] c = Shim.codeScanCounts(shim);
+        return new CodeScanCounts(c[0], c[1], c[2], c[3]);
     }
 
     @Override
