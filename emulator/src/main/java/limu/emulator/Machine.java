@@ -37,14 +37,18 @@ public final class Machine implements AutoCloseable {
     private final Framebuffer framebuffer;
     private final Board board;
     private final RunLoop loop;
+    private final BootTimes bootTimes;
 
     private Machine(MachineConfig config, byte[] elf, String name, Path kernelDirectory) throws BootException {
         this.clock = new VirtualClock(config.wallClock());
         this.cpus = new Cpus(clock);
+        long started = System.nanoTime();
         UnicornLibrary library = UnicornLibrary.load(config.unicornLibrary());
         this.memory = new GuestMemory(library, RamLayout.forSize(config.memoryBytes()));
+        long engineLoaded = System.nanoTime();
         try {
             this.plan = LimineBoot.load(elf, name, config, bootVolume(kernelDirectory, config.moduleDirs()), memory);
+            long planned = System.nanoTime();
             this.symbols = new Symbols(plan.kernel());
             this.framebuffer = plan.framebuffer().map(fb -> new Framebuffer(
                     memory.addWindow(fb.physicalAddress(), fb.mappedBytes()), fb.physicalAddress(), fb.width(),
@@ -73,6 +77,8 @@ public final class Machine implements AutoCloseable {
                 parked.add(new ParkedAp(ap.cpuIndex(), ap.gotoAddressPhysical(), ap.entryState()));
             }
             this.loop = new RunLoop(config.timeout(), clock, symbols, memory, cpus, parked, board);
+            this.bootTimes = new BootTimes(engineLoaded - started, planned - engineLoaded,
+                    System.nanoTime() - planned);
         } catch (BootException | RuntimeException e) {
             close();
             throw e;
@@ -111,6 +117,11 @@ public final class Machine implements AutoCloseable {
         }
         Path dir = kernel.toAbsolutePath().getParent();
         return new Machine(config, elf, kernel.getFileName().toString(), dir);
+    }
+
+    /** How long each step of making this machine took. */
+    public BootTimes bootTimes() {
+        return bootTimes;
     }
 
     public BootPlan plan() {

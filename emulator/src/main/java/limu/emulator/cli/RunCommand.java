@@ -120,6 +120,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "print the boot plan (base revision, requests, memory map)")
     boolean verbose;
 
+    @Option(names = "--timings", description = "print the start-up phases and their times on stderr when the run"
+            + " ends (process start to main, option parsing, Unicorn load, ELF parse + boot plan, machine set-up,"
+            + " first guest instruction, run, exit)")
+    boolean timings;
+
     @Option(names = "--gdb", arity = "0..1", fallbackValue = "1234", paramLabel = "PORT",
             description = "serve gdb's remote protocol on 127.0.0.1:PORT (default 1234): `target remote :PORT`;"
                     + " every CPU is a thread")
@@ -151,6 +156,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        StartupTimings phases = timings ? new StartupTimings(Main.enteredNanos, Main.enteredAt) : null;
         MachineConfig config;
         try {
             config = config();
@@ -161,8 +167,21 @@ public final class RunCommand implements Callable<Integer> {
             err.println("limu: cannot open output: " + e.getMessage());
             return ExitCodes.USAGE;
         }
+        if (phases == null) {
+            return boot(config, err, null);
+        }
+        phases.parsed();
+        int code = boot(config, err, phases);
+        phases.print(err);
+        return code;
+    }
+
+    private int boot(MachineConfig config, PrintWriter err, StartupTimings phases) {
         long started = System.nanoTime();
         try (Machine machine = Machine.boot(config, kernel)) {
+            if (phases != null) {
+                phases.booted(machine.bootTimes());
+            }
             harness.watch(machine);
             machine.queueSerialInput(serialInputBytes);
             heap.install(machine, err);
@@ -180,7 +199,13 @@ public final class RunCommand implements Callable<Integer> {
             sun.misc.SignalHandler previous = onCtrlC(machine);
             Screenshots shots = screenshot == null ? null : Screenshots.install(machine, screenshot, err);
             try {
+                if (phases != null) {
+                    phases.runStarts();
+                }
                 reason = gdb == null ? machine.run() : machine.run(gdb);
+                if (phases != null) {
+                    phases.runEnded();
+                }
             } finally {
                 if (gdb != null) {
                     gdb.finished(reason);   // null: the run failed; the client only loses its connection
