@@ -210,6 +210,12 @@ public final class CpuCore implements CpuHooks {
         return heapObserver != null && heapObserver.access(physical, size, write, rip);
     }
 
+    /** This CPU emulates RDMSR/WRMSR and yields on PAUSE wherever the guest executes them. */
+    @Override
+    public boolean modelsMsrs() {
+        return true;
+    }
+
     /** RDMSR/WRMSR at a hooked address: emulated, RIP moved past it; #GP at CPL > 0 or for an unknown MSR. */
     @Override
     public boolean msr() {

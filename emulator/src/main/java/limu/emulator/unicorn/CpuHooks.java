@@ -50,6 +50,15 @@ public interface CpuHooks {
     }
 
     /**
+     * Whether these hooks model the CPU's MSRs and PAUSE: only then does the engine scan every page the guest
+     * executes for RDMSR/WRMSR/PAUSE and hook them ({@link Engine#scansFetchedCode()}); an engine that models no
+     * CPU keeps Unicorn's own RDMSR/WRMSR.
+     */
+    default boolean modelsMsrs() {
+        return false;
+    }
+
+    /**
      * A guest read of {@code size} bytes from a device window mapped with
      * {@link Engine#mapMmio} ({@code address} is guest-physical). RIP is not
      * synchronised here. An 8-byte access arrives as two 4-byte ones.

@@ -74,7 +74,8 @@ public final class UnicornEngine implements Engine {
         uc = handle[0];
         try {
             shim = Shim.attach(uc, hooks, countInstructions, guestPaging);
-            scansFetchedCode = guestPaging && !"false".equals(System.getProperty(CODE_SCAN_PROPERTY))
+            scansFetchedCode = guestPaging && hooks.modelsMsrs()
+                    && !"false".equals(System.getProperty(CODE_SCAN_PROPERTY))
                     && Shim.scanFetchedCode(shim);
         } catch (RuntimeException e) {
             Uc.uc_close(uc);
