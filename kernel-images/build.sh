@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds every test kernel of this workspace in the dev and the release
 # profile and copies them to out/<name>.elf (dev) and out/<name>-release.elf.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what limu needs on a fresh Debian machine, idempotently, saying what it does:
 #   - Java 17 (JDK), Maven, gcc           (apt)   to build limu and its JNI shim
 #   - python3 with pip                    (apt)   to fetch Unicorn's wheel

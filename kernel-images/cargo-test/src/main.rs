@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `cargo-test`: a kernel crate tested the way kernel developers test with
 //! QEMU, but with limu as cargo's runner. `#![feature(custom_test_frameworks)]`
 //! collects the `#[test_case]` functions; under `cargo test` the entry point

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `coverage`: a crate-free kernel whose executed lines and hot spots are
 //! known in advance, so that limu's line coverage and profiles can be
 //! checked against it line by line.

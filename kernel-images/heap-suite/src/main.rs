@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `heap-suite`: heap tests that share one boot, for limu's snapshots with
 //! `--heap-check`. The global allocator is talc (4 MiB claimed as the tutorial
 //! does).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `module-paths`: asks for internal modules by path, as a kernel in a cargo
 //! workspace asks for its sibling binaries (the tutorial's user-mode program
 //! chapter), through the module request revision 1:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `runloop`: what the emulator's run loop must get right, checked from inside.
 //!
 //! 1. RDMSR/WRMSR in code the kernel writes at run time: machine code copied

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `uart-irq`: a 16550 driver as an interrupt-driven kernel writes it. COM1's
 //! interrupt (ISA IRQ 4) reaches the CPU through the 8259 (remapped to vector
 //! 0x20 + IRQ, only IRQ 4 unmasked) and the local APIC's LINT0 in ExtINT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * limu's JNI shim: every Unicorn hook lives here and reaches Java through a
  * JNI upcall (~50 ns) instead of a JNA callback (~600 ns, measured on Unicorn 2.1.4).

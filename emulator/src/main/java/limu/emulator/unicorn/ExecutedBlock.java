@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.unicorn;
 
 /** A translation block a CPU executed: its linear start address, its size in bytes and how often it ran. */
