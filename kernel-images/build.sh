@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds every test kernel of this workspace in the dev and the release
 # profile and copies them to out/<name>.elf (dev) and out/<name>-release.elf.
 #
@@ -15,7 +16,7 @@ RUSTC=/usr/bin/rustc
 TARGET=x86_64-unknown-none
 TARGET_DIR="$HERE/target"
 OUT_DIR="$HERE/out"
-KERNELS=(hello future-revision tutorial protocol framebuffer smp modules chapter idt-checks idt-tutorial gdb-target scratch platform acpi-x2apic heap-talc heap-bugs sipi suite revision-six keyboard)
+KERNELS=(hello future-revision tutorial protocol framebuffer smp modules chapter idt-checks idt-tutorial gdb-target scratch platform acpi-x2apic heap-talc heap-bugs heap-suite sipi suite revision-six runloop uart-irq module-paths coverage keyboard)
 # Kernels in workspaces of their own (their own .cargo/config.toml), built into <dir>/target.
 OWN_WORKSPACES=(pie)
 

@@ -5,6 +5,7 @@
 # directory and through symlinks (e.g. ~/.local/bin/limu -> /opt/limu-VERSION/bin/limu).
 # Needs a Java 17 or newer runtime: $JAVA_HOME/bin/java, else java on PATH.
 # LIMU_CLASSPATH adds jars (plug-in devices, found with ServiceLoader); LIMU_JAVA_OPTS adds JVM options.
+launched="$EPOCHREALTIME"
 set -euo pipefail
 home="$(dirname "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")")"
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
@@ -25,13 +26,22 @@ if [ -f "$release" ]; then
         exit 6
     fi
 fi
-jvm=()
-# a class-data-sharing archive made for this runtime starts limu faster; a JVM that cannot use it
-# (another Java version) goes on without it
+jvm=(-XX:TieredStopAtLevel=1)
+# A class-data-sharing archive starts limu faster (docs/speed.md). Java 17 maps one only where the
+# jars are at the paths they had when it was made, so it is made here, at the first run, in the
+# user's cache (one per installed copy), and made again when the jars or the runtime change.
+# lib/limu.jsa, when present, is used instead, as it is; a JVM that cannot map it runs without it.
 if [ -f "$home/lib/limu.jsa" ]; then
-    jvm+=("-XX:SharedArchiveFile=$home/lib/limu.jsa")
+    jvm+=("-XX:SharedArchiveFile=$home/lib/limu.jsa" -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off)
+elif [ -n "${HOME:-}${XDG_CACHE_HOME:-}" ]; then
+    # shellcheck source=class-data-archive.sh
+    . "$home/lib/class-data-archive.sh"
+    cache="${XDG_CACHE_HOME:-$HOME/.cache}"
+    training_props=("-Dlimu.native.dir=$home/lib/native")
+    limu_class_data_archive "$cache/limu/cds/${home//\//_}.jsa" "$java" "$home/lib/*" "$home"/lib/*.jar
+    jvm+=("${cds_opts[@]}")
 fi
 # shellcheck disable=SC2206 # LIMU_JAVA_OPTS is a list of options, split on spaces like JAVA_OPTS
 jvm+=(${LIMU_JAVA_OPTS:-})
-exec "$java" "${jvm[@]}" -Dlimu.home="$home" -Dlimu.native.dir="$home/lib/native" \
+exec "$java" "${jvm[@]}" -Dlimu.launched="$launched" -Dlimu.home="$home" -Dlimu.native.dir="$home/lib/native" \
     -cp "$home/lib/*${LIMU_CLASSPATH:+:$LIMU_CLASSPATH}" limu.emulator.cli.Main "$@"

@@ -39,6 +39,9 @@ d="$stage/$name"
 mkdir -p "$d/bin" "$d/lib/native" "$d/licenses/unicorn" "$d/licenses/jna" "$d/licenses/picocli"
 
 install -m 755 "$ROOT/scripts/dist-launcher.sh" "$d/bin/limu"
+# bin/limu makes its class-data-sharing archive with this at the first run, where the tarball was
+# unpacked: an archive made here would not map elsewhere (Java 17 checks the jars' paths)
+install -m 644 "$ROOT/scripts/class-data-archive.sh" "$d/lib/class-data-archive.sh"
 cp "$JAR" "$d/lib/"
 # limu-native's jar is unpacked into lib/native instead: the launcher loads the libraries from there,
 # so an installed limu never writes to a cache (and the tarball does not carry Unicorn twice)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what limu needs on a fresh Debian machine, idempotently, saying what it does:
 #   - Java 17 (JDK), Maven, gcc           (apt)   to build limu and its JNI shim
 #   - python3 with pip                    (apt)   to fetch Unicorn's wheel
@@ -8,6 +9,7 @@
 #   - gdb                                 (apt)   for the debugger tests (skipped with --no-rust)
 #   - xvfb, xdotool, imagemagick, x11-utils (apt) for the display-window tests (skipped with --no-rust);
 #     the JDK's AWT window toolkit comes with the full (not headless) JDK
+#   - lcov                                (apt)   genhtml, which the coverage tests run on limu's tracefiles
 # Usage: scripts/setup.sh [--no-rust]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +35,7 @@ have mvn || missing+=(maven)
 have gcc || missing+=(gcc libc6-dev)
 have python3 || missing+=(python3)
 if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
+have genhtml || missing+=(lcov)
 if [ "$WANT_RUST" = 1 ]; then
     [ -x /usr/bin/rustc ] && /usr/bin/rustc --print target-list 2>/dev/null | grep -qx x86_64-unknown-none \
         || missing+=(rustc-web)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! Like the tutorial's build.rs: pass the linker script to the linker. The
 //! script is the workspace's shared one; the entry symbol is the tutorial's.
 use std::path::PathBuf;

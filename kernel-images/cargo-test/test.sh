@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `cargo test` of this kernel crate with Debian's toolchain (as
 # kernel-images/build.sh uses it): each test binary is
 # handed to limu by the runner in .cargo/config.toml. Extra arguments go to

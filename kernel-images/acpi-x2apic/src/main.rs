@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `acpi-x2apic`: a kernel written the way the Rust Limine tutorial's later
 //! chapters use crates.io crates: `acpi` 5 (`AcpiTables::from_rsdp` with a
 //! handler that maps physical addresses through the HHDM, `platform_info()`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! An embedded-graphics `DrawTarget` over a Limine framebuffer (32 bpp).
 
 use core::convert::Infallible;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! The Limine requests, in the `.requests` section between the markers.
 
 use limine::BaseRevision;

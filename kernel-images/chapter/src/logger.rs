@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! The kernel's `log` logger: COM1 (level coloured with ANSI escapes) and
 //! the screen (white text on black, embedded-graphics' 10x20 font), behind
 //! one spin lock so that CPUs log one record at a time.

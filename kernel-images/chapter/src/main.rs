@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `chapter`: a kernel shaped like the Rust Limine tutorial up to its
 //! global-allocator chapter (crates.io: limine 0.5, uart_16550 0.3, x86_64
 //! 0.15, spin, talc 4.4, log, embedded-graphics 0.8).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! The global allocator: talc behind a spin lock, backed by 4 MiB of the
 //! first USABLE memory-map entry that is at least that long, reached through
 //! the HHDM.

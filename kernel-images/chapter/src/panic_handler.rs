@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::hlt_loop::hlt_loop;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `framebuffer`: a crate-free kernel that fills framebuffer 0 with a known
 //! pattern, so that a screenshot can be compared with the formula.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `future-revision`: asks for base revision 99, which no loader supports.
 //!
 //! A conforming loader leaves tag[2] (the requested revision) non-zero,

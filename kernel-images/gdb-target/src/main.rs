@@ -1,10 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `gdb-target`: a small crate-free kernel for limu's GDB stub tests. Its
 //! names, lines and values are what the tests set breakpoints on and print:
 //! a call chain `kmain -> outer -> middle -> leaf` (so `bt` shows several
 //! frames), a local `local_sum` in `leaf`, a static struct `STATS`, a static
 //! counter `COUNTER` that `leaf` increments (a watchpoint target), and an
 //! `int3` the kernel handles itself through its own IDT. Output:
-//!
 //! ```text
 //! gdb-target: start
 //! gdb-target: int3 handled

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `heap-bugs`: deliberately broken heap use, one bug per run, chosen by the
 //! first cmdline word, for `limu run --heap-check`. The global allocator
 //! dispatches to talc (4 MiB claimed like the tutorial does) or to one of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! Serial output (COM1, no allocation), the isa-debug-exit port and the
 //! Limine requests both heap kernels use.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `heap-talc`: a healthy kernel for `limu run --heap-check`. talc 4.4 is the
 //! `#[global_allocator]` exactly as the Rust Limine tutorial has it
 //! (`Talck<spin::Mutex<()>, ErrOnOom>`, 4 MiB claimed from the first USABLE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! The entry stub: records the machine state exactly as the loader left it,
 //! before any compiled Rust code can touch a register or the stack, then
 //! calls `hello_main`.

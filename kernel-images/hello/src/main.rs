@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `hello`: a crate-free Limine-protocol kernel that checks what the loader
 //! gave it and reports over COM1, one line per check:
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `idt-checks`: a crate-free kernel that installs its own GDT, TSS and IDT
 //! and checks from the inside that exceptions and interrupts arrive as on an
 //! x86_64 CPU (Intel SDM vol. 3, ch. 6): int3 (trap RIP), #DE and #UD (fault

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `idt-tutorial`: the Rust Limine tutorial's breakpoint and page-fault
 //! chapters as users write them: an `x86_64::structures::idt::InterruptDescriptorTable`
 //! in a `spin::Lazy`, `extern "x86-interrupt"` handlers, `int3` handled and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! Check counting (`ok:` / `FAIL:` lines), a copied-out memory map, and
 //! executable-cmdline parsing (`key=value` words).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! Port I/O, a minimal 16550 UART driver for COM1 and the isa-debug-exit port.
 
 use core::arch::asm;

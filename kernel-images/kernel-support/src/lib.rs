@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! What limu's crate-free test kernels share: the Limine protocol's request
 //! and response structures (`limine`), port I/O with a COM1 16550 driver, the
 //! isa-debug-exit port and the halt loop (`io`), `ok:`/`FAIL:` check counting

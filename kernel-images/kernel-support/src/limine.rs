@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! Limine boot protocol structures, written from the specification
 //! (PROTOCOL.md): request = `u64 id[4]; u64 revision; response *; extras…`,
 //! response = `u64 revision; …`. All little-endian, natural alignment.

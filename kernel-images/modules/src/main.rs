@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `modules`: a crate-free kernel that reads the Limine module response and
 //! checks it against expectations given on the executable cmdline:
 //!

@@ -1,6 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `pie`: a static-PIE kernel (ELF ET_DYN, R_X86_64_RELATIVE relocations)
 //! that checks from the inside that the loader relocated it.
-//!
 //! Code reaches its own statics PC-relatively, so `addr_of!` gives the
 //! address the kernel really runs at; every absolute address stored in the
 //! image (a pointer in a static, a vtable, a table of function pointers, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! RSDP -> XSDT -> FADT (+DSDT), MADT, HPET, SPCR, read through the HHDM
 //! (base revision 4 maps ACPI_RECLAIMABLE, ACPI_NVS and RESERVED_MAPPED
 //! memory, and the RSDP response is an HHDM address). Checks signatures,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! CPU helpers (MSRs, CPUID, TSC, 32-bit port I/O), an uncached window for
 //! the device MMIO pages (the HHDM maps RAM and ACPI memory only), and the
 //! local APIC, I/O APIC and HPET register accessors.

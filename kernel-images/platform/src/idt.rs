@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! A crate-free IDT (as in ../idt-checks): stubs push (error code or 0) and
 //! the vector, save the GPRs and call `crate::isr(&mut Frame)`. Gates use
 //! the loader's code selector (no GDT of our own); the same IDT is loaded

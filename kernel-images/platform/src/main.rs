@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `platform`: a crate-free kernel that finds the PC's devices through ACPI
 //! and checks them from the inside (see README.md): ACPI tables and
 //! checksums; 10 ms measured with the HPET, the PIT (channel 2 through port

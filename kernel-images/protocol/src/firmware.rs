@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! ACPI and SMBIOS checks. Under base revision 3 the RSDP and the SMBIOS
 //! entry points are physical addresses and the HHDM maps none of these
 //! tables, so everything is read through `PhysWindow` mappings.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `protocol`: a crate-free kernel that asks for every Limine request of
 //! base revision 3 and checks each response from the inside, reporting over
 //! COM1 one line per check:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! A small window of 4 KiB mappings for physical memory that the HHDM does
 //! not cover (base revision 3 maps neither ACPI tables nor SMBIOS).
 //!

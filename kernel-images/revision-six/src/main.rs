@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `revision-six`: a kernel on the newest `limine` crate (0.6), whose
 //! `BaseRevision::new()` asks for base revision 6, the newest the protocol
 //! defines (on x86-64 it changes nothing from 5). Checks and prints:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `scratch`: drives the example plug-in device of limu's `example-device`
 //! module, attached with `--device scratch` (MMIO at 0xFEBF0000). It asks for
 //! base revision 2, whose HHDM maps all of 0-4 GiB, so the device's window is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `sipi`: starts the application processors itself, as kernels that do not
 //! use Limine's MP request do: no MP request (so the APs wait for a start-up
 //! IPI), a 16-bit -> 32-bit -> 64-bit trampoline copied to a usable page below

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `smp`: a crate-free kernel that starts every application processor
 //! through the Limine MP request and makes all CPUs count together.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `suite`: a kernel whose tests share one boot, for limu's snapshots.
 //!
 //! 1. A deliberately slow boot: fills a 4 MiB table with 24 passes of a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `tutorial`: a kernel written the way users of the Rust Limine tutorial
 //! write their early chapters: the `limine` crate's request statics,
 //! `uart_16550` behind a `spin::Mutex`, a `println!` macro over core::fmt,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * limu's JNI shim: every Unicorn hook lives here and reaches Java through a
  * JNI upcall (~50 ns) instead of a JNA callback (~600 ns, measured on Unicorn 2.1.4).
@@ -35,6 +36,8 @@ enum {
     STOP_STEPPED = 10,    /* a debugger single step completed */
     STOP_WINDOW = 11,     /* an interrupt is pending and RFLAGS.IF now lets it in */
     STOP_ADDRESS = 12,    /* an address hook's observer asked to stop, before the instruction at `address` */
+    STOP_YIELD = 13,      /* a spin loop's PAUSEs gave the slice away (section "Code scan") */
+    STOP_RESCAN = 14,     /* internal: hooks were added for fetched code; run() drops stale code and goes on */
 };
 
 /*
@@ -83,6 +86,7 @@ struct mmio_window;
 struct debug_state;
 struct address_hooks;
 struct guest_paging;
+struct code_scan;
 static uc_err (*p_ctl)(uc_engine *, uc_control_type, ...);
 
 typedef struct {
@@ -108,11 +112,15 @@ typedef struct {
     struct debug_state *dbg;     /* breakpoints, watchpoints, stepping (limu_shim debugger section) */
     struct address_hooks *ah;    /* observers' exact-address hooks (limu_shim address-hook section) */
     struct guest_paging *pg;     /* the virtual TLB's page walk (section "Guest paging"); NULL: Unicorn's MMU */
+    struct code_scan *scan;      /* RDMSR/WRMSR/PAUSE sites of fetched pages (section "Code scan"); NULL: off */
+    struct block_counts *coverage; /* executed blocks (section "Coverage"); NULL: not recording */
+    uint64_t stops;                /* stop_with calls so far: on_block counts a block only if it was not stopped */
     int kind;
     int64_t vector, address, access, size;
 } shim_cpu;
 
 static void stop_with(shim_cpu *s, int kind) {
+    s->stops++;
     if (s->kind == STOP_NONE) {
         s->kind = kind;
     }
@@ -343,9 +351,12 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int s
     return false;
 }
 
+static void count_block(struct block_counts *c, uint64_t address, uint32_t size); /* section "Coverage" */
+
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
     s->blocks++;
+    uint64_t stops_before = s->stops;
     if (s->device_stop) {
         s->device_stop = 0;
         if (s->kind == STOP_JAVA_ERROR) {
@@ -374,6 +385,10 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
         } else {
             s->window_armed = 1;
         }
+    }
+    /* a block the hook stops before runs again on resume: count it then, not twice */
+    if (s->coverage != NULL && s->stops == stops_before) {
+        count_block(s->coverage, address, size);
     }
 }
 
@@ -752,6 +767,8 @@ static void flush_tlb(shim_cpu *s) {
     }
 }
 
+static void scan_fetched_page(shim_cpu *s, const paging_regs *r, uint64_t page, uint64_t frame); /* "Code scan" */
+
 static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result, void *user) {
     shim_cpu *s = user;
     struct guest_paging *g = s->pg;
@@ -786,6 +803,9 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_
     int perms = w.read ? UC_PROT_READ : 0;
     if (access == ACC_FETCH) {
         perms |= UC_PROT_EXEC;
+        if (s->scan != NULL) {
+            scan_fetched_page(s, &r, vaddr & ~0xfffull, w.frame);
+        }
         if (!frame_test(&g->code, w.frame)) {
             frame_add(&g->code, w.frame);
             if (frame_test(&g->written, w.frame)) {
@@ -1120,6 +1140,11 @@ fail:
 }
 
 static void free_address_hooks(shim_cpu *s); /* the address-hook section, at the end */
+static void free_block_counts(shim_cpu *s);  /* section "Coverage", at the end */
+static void free_code_scan(shim_cpu *s);     /* section "Code scan", at the end */
+static void scan_slice_start(shim_cpu *s);
+static int scan_restart(shim_cpu *s);
+static int scan_claim(shim_cpu *s, uint64_t address);
 
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclass cls, jlong handle) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
@@ -1141,7 +1166,9 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclas
     }
     free(s->dbg);
     free_address_hooks(s);
+    free_code_scan(s);
     paging_free(s);
+    free_block_counts(s);
     (*env)->DeleteGlobalRef(env, s->hooks);
     p_context_free(s->ctx);
     free(s);
@@ -1173,11 +1200,16 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_run(JNIEnv *env, jclass c
             throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot hook accesses outside RAM");
             return UC_ERR_HOOK;
         }
+        scan_slice_start(s);
         for (;;) {
             if (s->pg != NULL) {
                 s->pg->fault = 0;
             }
             err = p_emu_start(s->uc, pc, 0, 0, 0);
+            if (scan_restart(s)) {
+                p_reg_read(s->uc, UC_X86_REG_RIP, &pc);
+                continue;
+            }
             if (err != UC_ERR_EXCEPTION || s->pg == NULL || !s->pg->fault) {
                 break;
             }
@@ -1367,6 +1399,9 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setSegment(JNIEnv *env, j
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_addMsrHook(JNIEnv *env, jclass cls, jlong handle,
                                                                   jlong address) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (!scan_claim(s, (uint64_t)address)) {
+        return;     /* already hooked: a second hook would emulate the instruction twice */
+    }
     if (s->n_msr_hooks == s->cap_msr_hooks) {
         int cap = s->cap_msr_hooks ? s->cap_msr_hooks * 2 : 16;
         uc_hook *n = realloc(s->msr_hooks, (size_t)cap * sizeof *n);
@@ -1916,4 +1951,395 @@ JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_addHeapWatch(JNIEnv *
 /* void yieldSlice(long shim): end the running slice at the next block boundary, as a device write does. */
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_yieldSlice(JNIEnv *env, jclass cls, jlong handle) {
     ((shim_cpu *)(uintptr_t)handle)->device_stop = 1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Code scan: RDMSR, WRMSR and PAUSE wherever the guest executes them.
+ *
+ * - Unicorn 2.1.4 refuses UC_HOOK_INSN for RDMSR/WRMSR and has no hook for
+ *   PAUSE (F3 90), so each one gets an exact-address code hook (begin = end)
+ *   at its linear address: RDMSR/WRMSR go to CpuHooks.msr (limu's MSRs, #GP
+ *   for unknown ones), PAUSE to on_pause, in C.
+ * - Unicorn only calls a code hook from code translated after it was added
+ *   (docs/unicorn-notes.md), and code is translated right after the
+ *   instruction fetch that fills its TLB entry. So every fetch fill of the
+ *   virtual TLB (on_tlb_fill, section "Guest paging") scans the 4 KiB page for
+ *   the byte pairs 0F 32, 0F 30 (and a REX prefix before them) and F3 90, and
+ *   hooks each address not hooked yet. A pair inside another instruction costs
+ *   nothing: a hook fires only where an instruction starts. A pair that
+ *   crosses into the next page is found with a side-effect-free walk of it.
+ * - A hook added during a fill may be too late for code of that page already
+ *   translated (code rewritten in place while its TLB entry stayed): the fill
+ *   stops the engine, which ends before the next translation block runs, and
+ *   run() drops the page's translated code and goes on at the same RIP
+ *   (STOP_RESCAN, invisible to Java).
+ * - PAUSE: a CPU spinning on a lock that another CPU holds burns its slice.
+ *   When Java allows it (pause_limit > 0: other CPUs are runnable), the
+ *   pause_limit-th PAUSE of a slice ends the slice before it runs
+ *   (STOP_YIELD). Counting PAUSEs, not time, keeps runs deterministic.
+ * - Cost for code without these instructions: one scan of 4 KiB per fetch
+ *   fill, which happens on TLB misses only; no hook runs.
+ * ------------------------------------------------------------------------- */
+
+enum { SITE_MSR = 1, SITE_PAUSE = 2 };
+#define MAX_RESCAN_PAGES 32
+
+struct code_scan {
+    int enabled;         /* fetch fills scan their page */
+    uint64_t *keys;      /* open addressing set of hooked addresses, stored + 1 (0 = empty) */
+    size_t cap, n;
+    uc_hook *hooks;
+    size_t n_hooks, cap_hooks;
+    uint64_t rescan[MAX_RESCAN_PAGES]; /* pages whose translated code must go before going on */
+    int n_rescan, rescan_all;
+    int pause_limit;     /* PAUSEs in a slice before it yields; 0: never */
+    int pauses;          /* PAUSEs in this slice */
+    uint64_t pages, msr_sites, pause_sites, yields;   /* counters, for measurements */
+};
+
+static struct code_scan *code_scan_of(shim_cpu *s) {
+    if (s->scan == NULL) {
+        s->scan = calloc(1, sizeof *s->scan);
+    }
+    return s->scan;
+}
+
+static size_t site_slot(struct code_scan *c, uint64_t key) {
+    size_t i = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (c->cap - 1);
+    while (c->keys[i] != 0 && c->keys[i] != key) {
+        i = (i + 1) & (c->cap - 1);
+    }
+    return i;
+}
+
+/* 1 when `address` was not hooked yet and is now recorded as hooked; 0 when it was (or no memory). */
+static int scan_claim(shim_cpu *s, uint64_t address) {
+    struct code_scan *c = code_scan_of(s);
+    if (c == NULL) {
+        return 1;
+    }
+    if ((c->n + 1) * 2 > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        uint64_t *old = c->keys;
+        size_t old_cap = c->cap;
+        uint64_t *keys = calloc(cap, sizeof *keys);
+        if (keys == NULL) {
+            return 0;
+        }
+        c->keys = keys;
+        c->cap = cap;
+        for (size_t i = 0; i < old_cap; i++) {
+            if (old[i] != 0) {
+                c->keys[site_slot(c, old[i])] = old[i];
+            }
+        }
+        free(old);
+    }
+    size_t i = site_slot(c, address + 1);
+    if (c->keys[i] != 0) {
+        return 0;
+    }
+    c->keys[i] = address + 1;
+    c->n++;
+    return 1;
+}
+
+static void on_pause(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    shim_cpu *s = user;
+    struct code_scan *c = s->scan;
+    if (c->pause_limit > 0 && ++c->pauses >= c->pause_limit && s->kind == STOP_NONE) {
+        c->yields++;
+        stop_with(s, STOP_YIELD);
+    }
+}
+
+static void hook_site(shim_cpu *s, uint64_t address, int kind, uint64_t page) {
+    struct code_scan *c = s->scan;
+    if (!scan_claim(s, address)) {
+        return;
+    }
+    if (c->n_hooks == c->cap_hooks) {
+        size_t cap = c->cap_hooks ? c->cap_hooks * 2 : 64;
+        uc_hook *n = realloc(c->hooks, cap * sizeof *n);
+        if (n == NULL) {
+            return;
+        }
+        c->hooks = n;
+        c->cap_hooks = cap;
+    }
+    void *cb = kind == SITE_MSR ? (void *)on_msr : (void *)on_pause;
+    if (p_hook_add(s->uc, &c->hooks[c->n_hooks], UC_HOOK_CODE, cb, s, address, address) != UC_ERR_OK) {
+        return;
+    }
+    c->n_hooks++;
+    if (kind == SITE_MSR) {
+        c->msr_sites++;
+    } else {
+        c->pause_sites++;
+    }
+    int known = 0;
+    for (int i = 0; i < c->n_rescan; i++) {
+        known |= c->rescan[i] == page;
+    }
+    if (!known) {
+        if (c->n_rescan < MAX_RESCAN_PAGES) {
+            c->rescan[c->n_rescan++] = page;
+        } else {
+            c->rescan_all = 1;
+        }
+    }
+    stop_with(s, STOP_RESCAN);
+}
+
+/* The byte at linear `la` through the guest's tables without side effects, or -1. */
+static int byte_after_page(shim_cpu *s, const paging_regs *r, uint64_t la) {
+    walk_result w;
+    walk(s, r, la, ACC_READ, 0, 0, &w);
+    if (w.vector != 0) {
+        return -1;
+    }
+    uint8_t *p = ram_at(s->pg, w.frame, 1);
+    return p == NULL ? -1 : *p;
+}
+
+static void scan_fetched_page(shim_cpu *s, const paging_regs *r, uint64_t page, uint64_t frame) {
+    struct code_scan *c = s->scan;
+    if (!c->enabled) {
+        return;
+    }
+    const uint8_t *p = ram_at(s->pg, frame, 0x1000);
+    if (p == NULL) {
+        return;
+    }
+    c->pages++;
+    const uint8_t *at = p, *end = p + 0x1000;
+    for (;;) {
+        /* only 0F and F3 can start a site: skip to the next of either */
+        const uint8_t *f = memchr(at, 0x0f, (size_t)(end - at));
+        const uint8_t *g = memchr(at, 0xf3, (size_t)(end - at));
+        const uint8_t *q = f == NULL ? g : g == NULL ? f : f < g ? f : g;
+        if (q == NULL) {
+            return;
+        }
+        size_t i = (size_t)(q - p);
+        int next = i + 1 < 0x1000 ? p[i + 1] : byte_after_page(s, r, page + 0x1000);
+        if (*q == 0x0f && (next == 0x30 || next == 0x32)) {
+            hook_site(s, page + i, SITE_MSR, page);
+            if (i > 0 && (p[i - 1] & 0xf0) == 0x40) {
+                hook_site(s, page + i - 1, SITE_MSR, page);   /* REX.W rdmsr/wrmsr, as compilers emit them */
+            }
+        } else if (*q == 0xf3 && next == 0x90) {
+            hook_site(s, page + i, SITE_PAUSE, page);
+        }
+        at = q + 1;
+    }
+}
+
+static void scan_slice_start(shim_cpu *s) {
+    if (s->scan != NULL) {
+        s->scan->pauses = 0;
+    }
+}
+
+/* After uc_emu_start returned: drops code translated before its hooks; 1 = go on at RIP (STOP_RESCAN). */
+static int scan_restart(shim_cpu *s) {
+    struct code_scan *c = s->scan;
+    if (c == NULL || (c->n_rescan == 0 && !c->rescan_all)) {
+        return 0;
+    }
+    if (c->rescan_all) {
+        flush_all(s);
+    } else {
+        for (int i = 0; i < c->n_rescan; i++) {
+            remove_cache(s, c->rescan[i], c->rescan[i] + 0x1000);
+        }
+    }
+    c->n_rescan = 0;
+    c->rescan_all = 0;
+    if (s->kind == STOP_RESCAN) {
+        s->kind = STOP_NONE;
+        return 1;
+    }
+    return 0;
+}
+
+static void free_code_scan(shim_cpu *s) {
+    struct code_scan *c = s->scan;
+    if (c == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < c->n_hooks; i++) {
+        p_hook_del(s->uc, c->hooks[i]);
+    }
+    free(c->hooks);
+    free(c->keys);
+    free(c);
+    s->scan = NULL;
+}
+
+/* boolean scanFetchedCode(long shim): turns the scan on; false without the shim's page walk (no fill hook). */
+JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_scanFetchedCode(JNIEnv *env, jclass cls, jlong handle) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->pg == NULL || code_scan_of(s) == NULL) {
+        return JNI_FALSE;
+    }
+    s->scan->enabled = 1;
+    return JNI_TRUE;
+}
+
+/* void setPauseYield(long shim, int pauses): the next slices yield at their pauses-th PAUSE (0: never). */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setPauseYield(JNIEnv *env, jclass cls, jlong handle,
+                                                                     jint pauses) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (code_scan_of(s) != NULL) {
+        s->scan->pause_limit = pauses;
+    }
+}
+
+/* long[] codeScanCounts(long shim): pages scanned, RDMSR/WRMSR sites hooked, PAUSE sites hooked, yields. */
+JNIEXPORT jlongArray JNICALL Java_limu_emulator_unicorn_Shim_codeScanCounts(JNIEnv *env, jclass cls,
+                                                                           jlong handle) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct code_scan *c = s->scan;
+    jlong v[4] = {0, 0, 0, 0};
+    if (c != NULL) {
+        v[0] = (jlong)c->pages;
+        v[1] = (jlong)c->msr_sites;
+        v[2] = (jlong)c->pause_sites;
+        v[3] = (jlong)c->yields;
+    }
+    jlongArray a = (*env)->NewLongArray(env, 4);
+    if (a != NULL) {
+        (*env)->SetLongArrayRegion(env, a, 0, 4, v);
+    }
+    return a;
+}
+
+/*
+ * void limitSliceBudget(long shim, long blocks): the running slice ends after at most `blocks` more
+ * blocks (a timer armed inside the slice has an earlier deadline). Only called from inside hooks.
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_limitSliceBudget(JNIEnv *env, jclass cls, jlong handle,
+                                                                        jlong blocks) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (blocks < s->budget) {
+        s->budget = blocks < 1 ? 1 : blocks;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Coverage: every executed translation block, counted.
+ *
+ * The block hook already runs once per executed block (it counts the slice's budget), so line
+ * coverage costs one hash-table update there: the key is the block's start address and size, the
+ * value how often it ran. Java maps each block's bytes [start, start + size) to the kernel's
+ * line table after the run; no per-instruction hook is ever installed.
+ * ------------------------------------------------------------------------------------------------ */
+
+struct block_count {
+    uint64_t address; /* 0: empty slot (a kernel's code never starts at linear 0) */
+    uint64_t size;
+    uint64_t count;
+};
+
+struct block_counts {
+    struct block_count *slots;
+    size_t capacity; /* a power of two */
+    size_t used;
+};
+
+static size_t block_slot(const struct block_counts *c, uint64_t address, uint64_t size) {
+    uint64_t h = (address ^ (size << 48)) * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
+    size_t i = (size_t)(h >> 20) & (c->capacity - 1);
+    while (c->slots[i].address != 0 && (c->slots[i].address != address || c->slots[i].size != size)) {
+        i = (i + 1) & (c->capacity - 1);
+    }
+    return i;
+}
+
+static int grow_block_counts(struct block_counts *c) {
+    struct block_counts bigger = {calloc(c->capacity * 2, sizeof(struct block_count)), c->capacity * 2, c->used};
+    if (bigger.slots == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < c->capacity; i++) {
+        if (c->slots[i].address != 0) {
+            bigger.slots[block_slot(&bigger, c->slots[i].address, c->slots[i].size)] = c->slots[i];
+        }
+    }
+    free(c->slots);
+    *c = bigger;
+    return 1;
+}
+
+static void count_block(struct block_counts *c, uint64_t address, uint32_t size) {
+    if (address == 0) {
+        return;
+    }
+    size_t i = block_slot(c, address, size);
+    if (c->slots[i].address == 0) {
+        /* kept at most half full so probes stay short; a failed grow drops the new block */
+        if (2 * (c->used + 1) > c->capacity && !grow_block_counts(c)) {
+            return;
+        }
+        i = block_slot(c, address, size);
+        c->slots[i].address = address;
+        c->slots[i].size = size;
+        c->used++;
+    }
+    c->slots[i].count++;
+}
+
+static void free_block_counts(shim_cpu *s) {
+    if (s->coverage != NULL) {
+        free(s->coverage->slots);
+        free(s->coverage);
+        s->coverage = NULL;
+    }
+}
+
+/* void recordBlocks(long shim, boolean on): start (empty) or stop counting executed blocks. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_recordBlocks(JNIEnv *env, jclass cls, jlong handle,
+                                                                    jboolean on) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    free_block_counts(s);
+    if (!on) {
+        return;
+    }
+    struct block_counts *c = calloc(1, sizeof *c);
+    if (c != NULL && (c->slots = calloc(4096, sizeof(struct block_count))) != NULL) {
+        c->capacity = 4096;
+        s->coverage = c;
+    } else {
+        free(c);
+        throw_java(env, "java/lang/OutOfMemoryError", "no memory for the coverage table");
+    }
+}
+
+/* long[] recordedBlocks(long shim): {address, size, count} for each executed block, in table order. */
+JNIEXPORT jlongArray JNICALL Java_limu_emulator_unicorn_Shim_recordedBlocks(JNIEnv *env, jclass cls,
+                                                                            jlong handle) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    struct block_counts *c = s->coverage;
+    jsize n = c == NULL ? 0 : (jsize)c->used;
+    jlongArray out = (*env)->NewLongArray(env, n * 3);
+    if (out == NULL || n == 0) {
+        return out;
+    }
+    jlong *v = malloc(sizeof(jlong) * 3 * (size_t)n);
+    if (v == NULL) {
+        throw_java(env, "java/lang/OutOfMemoryError", "no memory for the coverage table");
+        return NULL;
+    }
+    jsize k = 0;
+    for (size_t i = 0; i < c->capacity; i++) {
+        if (c->slots[i].address != 0) {
+            v[k++] = (jlong)c->slots[i].address;
+            v[k++] = (jlong)c->slots[i].size;
+            v[k++] = (jlong)c->slots[i].count;
+        }
+    }
+    (*env)->SetLongArrayRegion(env, out, 0, k, v);
+    free(v);
+    return out;
 }

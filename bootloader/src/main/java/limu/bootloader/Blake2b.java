@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 /** BLAKE2b-512 (RFC 7693), unkeyed: how Limine checks a {@code path#hash} file. */

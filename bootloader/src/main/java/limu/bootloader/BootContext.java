@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ final class BootContext {
     private final long stackSize;
     private final List<ParkedAp> parkedAps = new ArrayList<>();
     private final List<LoadedFile> loadedFiles = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
     private boolean x2apicEnabled;
     private long cmdline = -1;
     BootContext(String fileName, BootOptions machine, BootVolume volume, List<byte[]> machineModules,
@@ -182,6 +184,15 @@ final class BootContext {
 
     List<ParkedAp> parkedAps() {
         return parkedAps;
+    }
+
+    /** Something the kernel did not get that its developer should hear about (the boot goes on). */
+    void warn(String message) {
+        warnings.add(message);
+    }
+
+    List<String> warnings() {
+        return warnings;
     }
 
     List<LoadedFile> loadedFiles() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import java.util.List;
@@ -41,6 +42,8 @@ import java.util.Optional;
  * @param kernelSlide            how far the kernel was moved from its link addresses ({@code kernel} already
  *                               speaks of the moved addresses; 0 for a static kernel)
  * @param relocations            relocation entries applied
+ * @param warnings               what the kernel asked for and was not given, though the boot went on (an optional
+ *                               internal module missing or refused), one line each
  */
 public record BootPlan(CpuEntryState bsp, List<MemoryMapEntry> memoryMap, long hhdmOffset, int requestedBaseRevision,
                        int baseRevision, boolean baseRevisionSupported, int pagingLevels, long kernelPhysicalBase,
@@ -48,13 +51,14 @@ public record BootPlan(CpuEntryState bsp, List<MemoryMapEntry> memoryMap, long h
                        ElfFile kernel, int cpuCount, List<ApStart> aps, boolean x2apicEnabled,
                        boolean initialiseLapic, long rsdpPhysical, Optional<FramebufferPlan> framebuffer,
                        List<LoadedFile> files, DeviceAddresses devices, boolean kernelRelocatable,
-                       long kernelSlide, int relocations) {
+                       long kernelSlide, int relocations, List<String> warnings) {
     public BootPlan {
         memoryMap = List.copyOf(memoryMap);
         answeredRequests = List.copyOf(answeredRequests);
         ignoredRequests = List.copyOf(ignoredRequests);
         aps = List.copyOf(aps);
         files = List.copyOf(files);
+        warnings = List.copyOf(warnings);
     }
 
     static Builder builder() {
@@ -82,6 +86,7 @@ public record BootPlan(CpuEntryState bsp, List<MemoryMapEntry> memoryMap, long h
         private long rsdpPhysical;
         private Optional<FramebufferPlan> framebuffer = Optional.empty();
         private List<LoadedFile> files = List.of();
+        private List<String> warnings = List.of();
         private DeviceAddresses devices = DeviceAddresses.DEFAULT;
         private boolean kernelRelocatable;
         private long kernelSlide;
@@ -179,11 +184,16 @@ public record BootPlan(CpuEntryState bsp, List<MemoryMapEntry> memoryMap, long h
             return this;
         }
 
+        Builder warnings(List<String> v) {
+            warnings = v;
+            return this;
+        }
+
         BootPlan build() {
             return new BootPlan(bsp, memoryMap, hhdmOffset, requestedBaseRevision, baseRevision,
                     baseRevisionSupported, pagingLevels, kernelPhysicalBase, kernelVirtualBase, answeredRequests,
                     ignoredRequests, kernel, cpuCount, aps, x2apicEnabled, initialiseLapic, rsdpPhysical, framebuffer,
-                    files, devices, kernelRelocatable, kernelSlide, relocations);
+                    files, devices, kernelRelocatable, kernelSlide, relocations, warnings);
         }
     }
 }

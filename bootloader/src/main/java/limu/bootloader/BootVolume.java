@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -21,9 +23,39 @@ public record BootVolume(Optional<String> kernelPath, Optional<ModuleResolver> f
      * {@code /initrd.tar} is {@code directory/initrd.tar}.
      */
     public static BootVolume hostDirectory(Path directory) {
+        return hostFolders(List.of(directory));
+    }
+
+    /**
+     * Host folders overlaid as the volume's root, searched in order: a kernel's internal module {@code /x/y} is the
+     * first {@code folder/x/y} that is a regular file. A file is read only if its real path (symbolic links
+     * followed) lies inside the real path of the folder it was found in; one that leads out of it is refused
+     * ({@link RefusedPathException}) unless a later folder has the file.
+     */
+    public static BootVolume hostFolders(List<Path> folders) {
+        List<Path> roots = List.copyOf(folders);
         ModuleResolver files = path -> {
-            Path file = directory.resolve(path.replaceFirst("^/+", ""));
-            return Files.isRegularFile(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
+            String relative = path.replaceFirst("^/+", "");
+            RefusedPathException refused = null;
+            for (Path root : roots) {
+                Path file = root.resolve(relative);
+                if (!Files.isRegularFile(file)) {
+                    continue;
+                }
+                Path realRoot = root.toRealPath();
+                Path real = file.toRealPath();
+                if (!real.startsWith(realRoot)) {
+                    if (refused == null) {
+                        refused = new RefusedPathException(file + " leads to " + real + ", outside " + realRoot);
+                    }
+                    continue;
+                }
+                return Optional.of(Files.readAllBytes(real));
+            }
+            if (refused != null) {
+                throw refused;
+            }
+            return Optional.empty();
         };
         return new BootVolume(Optional.empty(), Optional.of(files));
     }

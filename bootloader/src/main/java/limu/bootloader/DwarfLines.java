@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import java.nio.charset.StandardCharsets;
@@ -137,6 +138,35 @@ public final class DwarfLines {
     /** The same table for code moved {@code by} bytes above its link addresses (a relocated kernel). */
     DwarfLines slid(long by) {
         return by == 0 ? this : new DwarfLines(keys, lines, columns, files, names, slide + by);
+    }
+
+    /** The code of one row: run-time addresses {@code [start, end)} come from {@code line}. */
+    public record LineRange(long start, long end, SourceLine line) {
+    }
+
+    /**
+     * Every row's address range in address order, at run-time addresses: from the row to the next row with a
+     * higher address. Rows that say line 0 or end a sequence give no range; of rows at one address the last counts,
+     * as in {@link #at}.
+     */
+    public List<LineRange> ranges() {
+        List<LineRange> out = new ArrayList<>();
+        for (int i = 0; i < keys.length; i++) {
+            int next = i + 1;
+            while (next < keys.length && keys[next] == keys[i]) {
+                next++;
+            }
+            if (next > i + 1) {
+                i = next - 2;   // the loop's i++ lands on the last row at this address
+                continue;
+            }
+            if (next < keys.length && lines[i] > 0 && files[i] >= 0) {
+                long start = (keys[i] ^ Long.MIN_VALUE) + slide;
+                long end = (keys[next] ^ Long.MIN_VALUE) + slide;
+                out.add(new LineRange(start, end, new SourceLine(names[files[i]], lines[i], columns[i])));
+            }
+        }
+        return out;
     }
 
     /** The number of rows (sequence ends included). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 /** The GDT Limine leaves loaded at entry (raw descriptors as observed under QEMU; docs/limine-notes.md, "CPU state at entry"). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 /** Limine boot protocol constants (the protocol specification; summarised in docs/limine-notes.md). */

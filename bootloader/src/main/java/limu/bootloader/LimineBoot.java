@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import static limu.bootloader.LittleEndian.hex;
@@ -165,7 +166,7 @@ public final class LimineBoot {
                 .baseRevision(requested, used, supported).pagingLevels(levels)
                 .kernel(file, context.kernelPhysicalBase(), image.virtualBase()).requests(answered, ignored)
                 .cpuCount(machine.cpus()).aps(aps).x2apicEnabled(context.x2apicEnabled()).initialiseLapic(used >= 5)
-                .rsdpPhysical(firmware.rsdp()).framebuffer(firmware.framebuffer()).files(context.loadedFiles())
+                .rsdpPhysical(firmware.rsdp()).framebuffer(firmware.framebuffer()).files(context.loadedFiles()).warnings(context.warnings())
                 .devices(machine.deviceAddresses())
                 .relocation(linked.type() == ElfFile.ET_DYN, slide, relocations.entries().size()).build();
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 /** One {@code limine_memmap_entry}: {@code [base, base + length)} of {@code type}. */

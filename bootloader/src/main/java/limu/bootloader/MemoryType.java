@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 /** Limine memory map entry types, with their wire values (PROTOCOL.md, Memory Map Feature). */

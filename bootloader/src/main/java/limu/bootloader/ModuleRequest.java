@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import static limu.bootloader.LittleEndian.hex;
@@ -23,8 +24,10 @@ import java.util.zip.GZIPInputStream;
  * COMPRESSED = gzip) come first, in the kernel's order, then the machine's {@link BootOptions#modules()}. An internal
  * path is relative to the kernel's directory on the boot volume unless it starts with {@code /}; it may end in
  * {@code #} and the 128-hex-digit BLAKE2b-512 hash of the file, which is then checked; a NULL string reads as
- * empty (older Limine did the same). The file is read from the boot volume ({@link BootVolume#files()}); a missing
- * REQUIRED module fails the boot, a missing optional one is left out.
+ * empty (older Limine did the same). A {@code boot():} prefix names the boot volume itself; other resource URIs, and
+ * paths whose {@code ..} climb above the volume's root, are refused. The file is read from the boot volume
+ * ({@link BootVolume#files()}), which may refuse it too; a missing or refused REQUIRED module fails the boot, a
+ * missing or refused optional one is left out with a warning in the plan ({@link BootPlan#warnings()}).
  * Every module gets its own page-aligned EXECUTABLE_AND_MODULES pages. No modules at all: no response.
  */
 final class ModuleRequest extends LimineRequest {
@@ -35,6 +38,10 @@ final class ModuleRequest extends LimineRequest {
     static final int MAX_INTERNAL_MODULES = 4096;
     static final int MAX_STRING = 4096;
     private static final int HASH_DIGITS = 2 * Blake2b.OUT;
+    /** Limine's URI for the volume the executable was loaded from; {@code boot():/x} is {@code /x} there. */
+    static final String OWN_VOLUME = "boot():";
+    /** Any other Limine resource URI ({@code hdd(1:2):}, {@code tftp():}, ...): another volume. */
+    private static final java.util.regex.Pattern OTHER_RESOURCE = java.util.regex.Pattern.compile("[a-z]+\\([^)]*\\):");
 
     private record Module(String role, String path, String string, byte[] bytes) {
     }
@@ -114,14 +121,33 @@ final class ModuleRequest extends LimineRequest {
                 path = requested.substring(0, mark);
                 hash = HexFormat.of().parseHex(requested.substring(mark + 1));
             }
-            String volumePath = VolumePath.resolve(context.kernelPath(), path);
             boolean required = (flags & REQUIRED) != 0;
-            Optional<byte[]> bytes = read(context, volumePath, where);
+            String onVolume = path;
+            if (onVolume.startsWith(OWN_VOLUME)) {
+                onVolume = onVolume.substring(OWN_VOLUME.length());
+            } else if (OTHER_RESOURCE.matcher(onVolume).lookingAt()) {
+                leaveOut(context, required, where, requested, "limu reads only the boot volume, " + OWN_VOLUME);
+                continue;
+            }
+            Optional<String> confined = VolumePath.resolveConfined(context.kernelPath(), onVolume);
+            if (confined.isEmpty()) {
+                leaveOut(context, required, where, requested, "refused: it climbs above the boot volume's root");
+                continue;
+            }
+            String volumePath = confined.get();
+            Optional<byte[]> bytes;
+            try {
+                bytes = read(context, volumePath, where);
+            } catch (RefusedPathException e) {
+                leaveOut(context, required, where, requested, "refused: " + e.getMessage());
+                continue;
+            }
             if (bytes.isEmpty()) {
                 if (required) {
                     throw new BootException(where + "required file " + volumePath + " not found"
                             + (context.volume().files().isEmpty() ? " (limu was given no boot volume)" : ""));
                 }
+                context.warn(where + requested + " left out: " + volumePath + " not found");
                 continue;
             }
             byte[] contents = bytes.get();
@@ -135,7 +161,17 @@ final class ModuleRequest extends LimineRequest {
         }
     }
 
-    private static Optional<byte[]> read(BootContext context, String path, String where) throws BootException {
+    /** A module the kernel cannot have: a boot failure if it is REQUIRED, else a warning and left out. */
+    private static void leaveOut(BootContext context, boolean required, String where, String requested, String why)
+            throws BootException {
+        if (required) {
+            throw new BootException(where + "required module " + requested + ": " + why);
+        }
+        context.warn(where + requested + " left out: " + why);
+    }
+
+    private static Optional<byte[]> read(BootContext context, String path, String where)
+            throws BootException, RefusedPathException {
         Optional<ModuleResolver> files = context.volume().files();
         if (files.isEmpty()) {
             return Optional.empty();

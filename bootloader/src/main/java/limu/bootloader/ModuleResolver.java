@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import java.io.IOException;
@@ -12,6 +13,9 @@ import java.util.Optional;
  */
 @FunctionalInterface
 public interface ModuleResolver {
-    /** The file's bytes, or empty if there is no such file. An I/O error fails the boot. */
-    Optional<byte[]> read(String path) throws IOException;
+    /**
+     * The file's bytes, or empty if there is no such file. An I/O error fails the boot; a refusal leaves the module
+     * out, as a missing file, with a warning.
+     */
+    Optional<byte[]> read(String path) throws IOException, RefusedPathException;
 }

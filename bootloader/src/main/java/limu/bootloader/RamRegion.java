@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 /** A guest-physical range backed by RAM: {@code [base, base + length)}. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import java.util.ArrayDeque;
@@ -36,6 +37,25 @@ final class VolumePath {
         String p = normalise(path);
         int cut = p.lastIndexOf('/');
         return cut <= 0 ? "/" : p.substring(0, cut);
+    }
+
+    /**
+     * {@link #resolve} for a path the kernel chose: empty when its {@code ..} components climb above the volume's
+     * root, which {@link #normalise} would silently stop at.
+     */
+    static java.util.Optional<String> resolveConfined(String executablePath, String path) {
+        String joined = path.startsWith("/") ? path : directory(executablePath) + "/" + path;
+        int depth = 0;
+        for (String part : joined.split("/")) {
+            if (part.equals("..")) {
+                if (--depth < 0) {
+                    return java.util.Optional.empty();
+                }
+            } else if (!part.isEmpty() && !part.equals(".")) {
+                depth++;
+            }
+        }
+        return java.util.Optional.of(normalise(joined));
     }
 
     /**

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /**
  * limu's Limine bootloader: pure Java, no engine. {@link limu.bootloader.LimineBoot#load} takes a kernel ELF, what
  * the machine offers ({@link limu.bootloader.BootOptions}), the boot volume ({@link limu.bootloader.BootVolume}) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 /** A kernel booted into a sparse RAM, with helpers to inspect the result. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.bootloader;
 
 import static limu.bootloader.Booted.MIB;
@@ -270,5 +271,71 @@ class FilesTest {
         assertEquals("/boot/mods/a", VolumePath.resolve("/boot/kernel", "./mods//a"));
         assertEquals("/a", VolumePath.resolve("/boot/kernel", "../../a"));
         assertEquals("/x/y", VolumePath.resolve("/boot/kernel", "/x/./y"));
+    }
+
+    @Test
+    void pathsAboveTheVolumeRootAreRefusedNotClamped() {
+        assertEquals(Optional.of("/a"), VolumePath.resolveConfined("/boot/kernel", "../a"));
+        assertEquals(Optional.empty(), VolumePath.resolveConfined("/boot/kernel", "../../a"));
+        assertEquals(Optional.empty(), VolumePath.resolveConfined("/kernel", "x/../../a"));
+        assertEquals(Optional.empty(), VolumePath.resolveConfined("/kernel", "/../etc/passwd"));
+        assertEquals(Optional.of("/x"), VolumePath.resolveConfined("/kernel", "./y/../x"));
+    }
+
+    @Test
+    void missingOrRefusedOptionalModulesAreLeftOutWithAWarning() throws Exception {
+        byte[] a = {1};
+        byte[] b2 = {2};
+        Internal k = new Internal(1, "boot():/a.bin", "", 0L,
+                "../outside.bin", "", 0L,
+                "missing.bin", "", 0L,
+                "tftp():/b.bin", "", 0L,
+                "b.bin", "", 0L);
+        List<String> asked = new ArrayList<>();
+        Booted b = Booted.boot(k.kernel.build(), Booted.config(64 * MIB)
+                .files(volume(Map.of("/a.bin", a, "/b.bin", b2, "/outside.bin", new byte[9]), asked)));
+        assertEquals(List.of("/a.bin", "/missing.bin", "/b.bin"), asked, "escapes and other volumes never looked up");
+        long r = b.response(k.request);
+        assertEquals(2, b.ram().u64(r + 8));
+        long list = b.fromHhdm(b.ram().u64(r + 16));
+        assertEquals("/a.bin", file(b, b.ram().u64(list)).path());
+        assertEquals("/b.bin", file(b, b.ram().u64(list + 8)).path());
+        String where = "kernel.elf: module request at 0x" + Long.toHexString(k.request) + ": internal module ";
+        assertEquals(List.of(
+                where + "1: ../outside.bin left out: refused: it climbs above the boot volume's root",
+                where + "2: missing.bin left out: /missing.bin not found",
+                where + "3: tftp():/b.bin left out: limu reads only the boot volume, boot():"), b.plan().warnings());
+
+        Internal required = new Internal(1, "../../x", "", ModuleRequest.REQUIRED);
+        BootException e = assertThrows(BootException.class, () -> Booted.boot(required.kernel.build(),
+                Booted.config(64 * MIB).files(path -> Optional.of(a))));
+        assertTrue(e.getMessage().endsWith("internal module 0: required module ../../x: refused: it climbs above"
+                + " the boot volume's root"), e.getMessage());
+    }
+
+    @Test
+    void hostFoldersAreSearchedInOrderAndSymbolicLinksMustStayInside() throws Exception {
+        Path kernelDir = Files.createDirectories(tmp.resolve("target/debug"));
+        Path moduleDir = Files.createDirectories(tmp.resolve("mods"));
+        Path secret = Files.write(tmp.resolve("secret.txt"), new byte[]{6, 6, 6});
+        Files.write(kernelDir.resolve("both.bin"), new byte[]{1});
+        Files.write(moduleDir.resolve("both.bin"), new byte[]{2});
+        Files.write(moduleDir.resolve("only-here.bin"), new byte[]{3});
+        Files.createSymbolicLink(kernelDir.resolve("link.bin"), secret);
+        Files.createDirectories(moduleDir.resolve("sub"));
+        Files.write(moduleDir.resolve("sub/inner.bin"), new byte[]{4});
+        Files.createSymbolicLink(kernelDir.resolve("inside-link.bin"), moduleDir.resolve("sub/inner.bin"));
+        Files.createSymbolicLink(moduleDir.resolve("dir-link"), tmp);
+
+        ModuleResolver files = BootVolume.hostFolders(List.of(kernelDir, moduleDir)).files().orElseThrow();
+        assertArrayEquals(new byte[]{1}, files.read("/both.bin").orElseThrow(), "the kernel's folder first");
+        assertArrayEquals(new byte[]{3}, files.read("/only-here.bin").orElseThrow());
+        assertArrayEquals(new byte[]{4}, files.read("/sub/inner.bin").orElseThrow());
+        assertEquals(Optional.empty(), files.read("/nothing.bin"));
+        RefusedPathException refused = assertThrows(RefusedPathException.class, () -> files.read("/link.bin"));
+        assertTrue(refused.getMessage().contains("outside " + kernelDir.toRealPath()), refused.getMessage());
+        assertThrows(RefusedPathException.class, () -> files.read("/inside-link.bin"),
+                "a link into another of the folders still leaves its own");
+        assertThrows(RefusedPathException.class, () -> files.read("/dir-link/secret.txt"));
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.devices;
 
 /** Access widths: IN/OUT move 1, 2 or 4 bytes; MMIO loads and stores 1, 2, 4 or 8. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.devices;
 
 /** Told when the guest asks the machine to exit through {@link DebugExit}. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.devices;
 
 /** A {@link VirtualTime} that moves only when told to: for tests, and for a machine that keeps its own count. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.devices;
 
 /** Told when the guest asks the platform to reset or power off (8042 reset line, ACPI S5). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.devices;
 
 import java.io.IOException;
@@ -283,6 +284,14 @@ public final class Serial16550 implements Device, Snapshottable<SerialState> {
             enqueueRx(b);
         }
         updateInterrupt();
+    }
+
+    /**
+     * MCR.RTS as the other end of the line sees it: a terminal using RTS/CTS flow control sends only while it is
+     * set (never in loopback mode, where the pin is turned back to the chip's own CTS).
+     */
+    public boolean readyToReceive() {
+        return (mcr & MCR_RTS) != 0 && !loopback();
     }
 
     /** How many bytes {@link #receive} can take now without an overrun (0 in loopback mode). */

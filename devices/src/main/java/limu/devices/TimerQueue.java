@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.devices;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.LongConsumer;
 
 /**
  * Every armed device timer of a machine, ordered by deadline. The machine owns
@@ -26,10 +28,19 @@ public final class TimerQueue implements TimerScheduler {
     private long created;
     private DeviceTimer running;
     private long runningDeadline;
+    private LongConsumer earlierDeadline = deadline -> { };
 
     @Override
     public DeviceTimer newTimer(String name, Runnable callback) {
         return new DeviceTimer(this, name, created++, callback);
+    }
+
+    /**
+     * {@code listener} hears of every arming that moves {@link #nextDeadline()} earlier, with the
+     * new deadline: a run loop ends the running slice there, so the timer fires on time.
+     */
+    public void onEarlierDeadline(LongConsumer listener) {
+        this.earlierDeadline = listener;
     }
 
     /** The earliest deadline of any armed timer, or {@link DeviceTimer#NEVER}. */
@@ -90,12 +101,16 @@ public final class TimerQueue implements TimerScheduler {
             throw new IllegalStateException(String.format(
                     "timer %s re-armed for %d from its own expiry at %d", timer.name(), deadline, runningDeadline));
         }
+        long next = nextDeadline();
         if (timer.armed()) {
             armed.remove(timer);
         }
         timer.setDeadline(deadline);
         if (deadline != DeviceTimer.NEVER) {
             armed.add(timer);
+            if (deadline < next) {
+                earlierDeadline.accept(deadline);
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.devices;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -517,5 +518,16 @@ class Serial16550Test {
         assertEquals("uart@0x500", new Serial16550(0x500, out, InterruptLine.DISCONNECTED).name());
         assertThrows(IllegalArgumentException.class,
                 () -> new Serial16550(0xFFFC, out, InterruptLine.DISCONNECTED));
+    }
+
+    @Test
+    void readyToReceiveFollowsRtsOutsideLoopback() {
+        assertFalse(uart.readyToReceive(), "RTS is clear after reset");
+        outb(MCR, 0x02);
+        assertTrue(uart.readyToReceive());
+        outb(MCR, 0x12);
+        assertFalse(uart.readyToReceive(), "loopback turns RTS back to the chip");
+        outb(MCR, 0x0B);
+        assertTrue(uart.readyToReceive());
     }
 }

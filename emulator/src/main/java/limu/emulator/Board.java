@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.io.IOException;
@@ -71,6 +72,8 @@ final class Board {
         }
     };
     private final Serial16550 com1;
+    /** Bytes waiting to arrive on COM1's receive line. */
+    private final java.util.ArrayDeque<Byte> serialInput = new java.util.ArrayDeque<>();
     private final DebugExit debugExit;
     private final DebugConsole debugcon;
     private final List<LocalApic> lapics = new ArrayList<>();
@@ -81,7 +84,8 @@ final class Board {
     private final WiredOr[] picInputs = new WiredOr[16];
     /** The platform's port devices, in the order a snapshot captures them. */
     private final List<Device> platformPorts = new ArrayList<>();
-    private final boolean plugins;
+    /** The {@code --device} plug-ins, in the order they were attached. */
+    private final List<Device> plugins = new ArrayList<>();
     /** An exit-port write, a power-off or a reset: the run is over for good. */
     private BoardEvent ending;
     /** The snapshot marker written and not yet seen by the run loop. */
@@ -95,10 +99,8 @@ final class Board {
         this.serialOutput = config.serialOutput();
         this.addresses = addresses;
         this.time = now::getAsLong;
-        this.com1 = new Serial16550(Serial16550.COM1, config.serialOutput(), level -> { }, config.flushEachLine());
         this.debugExit = new DebugExit((status, value) -> raise(new BoardEvent.ExitPort(value, status)));
         this.debugcon = new DebugConsole(config.debugconOutput(), config.flushEachLine());
-        ports.attach(com1);
         ports.attach(debugExit);
         ports.attach(debugcon);
         ports.attach(new SnapshotMarker(this::raise));
@@ -112,6 +114,9 @@ final class Board {
             picInputs[n] = new WiredOr(pic.irq(n));
         }
         pic.initialiseLikeFirmware();
+        // COM1 on IRQ 4 as on a PC: the 8259's input 4 and I/O APIC pin 4 (the MADT has no override for it)
+        this.com1 = new Serial16550(Serial16550.COM1, config.serialOutput(), isaIrq(4), config.flushEachLine());
+        ports.attach(com1);
         TickRate tsc = new TickRate(VirtualClock.TSC_HZ);
         for (int i = 0; i < config.cpus(); i++) {
             LocalApic apic = new LocalApic(i, i == 0, config.x2apic(), time, timers, router, ipis, tsc);
@@ -139,8 +144,8 @@ final class Board {
             if (!d.ports().isEmpty()) {
                 ports.attach(d);
             }
+            plugins.add(d);
         }
-        this.plugins = !config.devices().isEmpty();
     }
 
     /** Creates a plug-in device ({@code --device NAME[,key=value...]}) on this board's lines and clock. */
@@ -344,6 +349,41 @@ final class Board {
         }
     }
 
+    /** Queues bytes for COM1's receive line; {@link #feedSerialInput()} hands them over as its FIFO has room. */
+    void queueSerialInput(byte[] bytes) {
+        for (byte b : bytes) {
+            serialInput.addLast(b);
+        }
+    }
+
+    /**
+     * Moves queued input into COM1's receive FIFO as a terminal with RTS/CTS flow control sends it: only while the
+     * guest asserts RTS (so nothing arrives before its driver has set the UART up) and as much as fits, so a line is
+     * never overrun. Called between slices, so when bytes arrive depends only on the guest's work. True if any moved.
+     */
+    boolean feedSerialInput() {
+        int n = com1.readyToReceive() ? Math.min(serialInput.size(), com1.receiveCapacity()) : 0;
+        if (n == 0) {
+            return false;
+        }
+        byte[] bytes = new byte[n];
+        for (int i = 0; i < n; i++) {
+            bytes[i] = serialInput.removeFirst();
+        }
+        com1.receive(bytes);
+        return true;
+    }
+
+    /** True while queued input waits for room in COM1's FIFO. */
+    boolean serialInputPending() {
+        return !serialInput.isEmpty();
+    }
+
+    /** A restored machine has not been sent the input queued after its snapshot. */
+    void dropSerialInput() {
+        serialInput.clear();
+    }
+
     /** Hands buffered serial and debugcon bytes to their streams now. */
     void flushOutputs() {
         com1.flush();
@@ -355,13 +395,16 @@ final class Board {
         }
     }
 
-    boolean hasPlugins() {
-        return plugins;
+    /** Why the board cannot be snapshotted: a plug-in device that does not implement {@link Snapshottable}. */
+    Optional<String> snapshotRefusal() {
+        return plugins.stream().filter(d -> !(d instanceof Snapshottable<?>)).findFirst()
+                .map(d -> "snapshots need every --device plug-in to implement Snapshottable: " + d.name()
+                        + " does not");
     }
 
     /**
-     * Every device but COM1 in the order a snapshot restores them: the sources of interrupt lines
-     * first, then the 8259s, the I/O APIC and the local APICs, whose restored state (pin levels,
+     * Every device but COM1 (restored ahead of them, as a line source) in the order a snapshot
+     * restores them: the sources of interrupt lines first, then the 8259s, the I/O APIC and the local APICs, whose restored state (pin levels,
      * IRR) wins over what the sources' restores drove into them. IllegalStateException for a
      * device that cannot be snapshotted (a plug-in without {@link Snapshottable}).
      */
@@ -371,6 +414,11 @@ final class Board {
         for (Device d : mmio.devices()) {
             if (d != ioApic) {
                 sources.add(d);
+            }
+        }
+        for (Device d : plugins) {
+            if (!sources.contains(d)) {
+                sources.add(d);   // a plug-in on ports only
             }
         }
         List<Snapshottable<?>> all = new ArrayList<>();

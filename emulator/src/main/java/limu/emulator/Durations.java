@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and prints the durations the command line takes: {@code 10s}, {@code 500ms}, {@code 2m}, {@code 3}. */
+/** Parses and prints the durations the command line takes: {@code 10s}, {@code 500ms}, {@code 2m}, {@code 3}, {@code 100us}, {@code 500ns}. */
 public final class Durations {
-    private static final Pattern FORM = Pattern.compile("(\\d{1,12})(ms|s|m|h)?");
+    private static final Pattern FORM = Pattern.compile("(\\d{1,12})(ms|us|ns|s|m|h)?");
 
     private Durations() {
     }
@@ -20,6 +21,8 @@ public final class Durations {
         String unit = m.group(2) == null ? "s" : m.group(2);
         return switch (unit) {
             case "ms" -> Duration.ofMillis(n);
+            case "us" -> Duration.ofNanos(n * 1000);
+            case "ns" -> Duration.ofNanos(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofSeconds(n);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.util.Optional;
@@ -5,8 +6,9 @@ import java.util.Optional;
 /**
  * A tool that watches the guest run (the heap checker, {@code limu.emulator.heap}), attached
  * with {@link Machine#attach}. The CPUs report the addresses it hooks and the accesses it
- * watches; after each slice the run loop asks whether it wants the run stopped. Every call
- * comes on the run-loop thread.
+ * watches; after each slice the run loop asks whether it wants the run stopped. Its own state
+ * is part of a {@link MachineSnapshot}: captured with the machine and put back with it. Every
+ * call comes on the run-loop thread.
  */
 public interface ExecutionObserver {
     /** No tool: nothing is hooked, the run never stops for it, snapshots are allowed. */
@@ -30,6 +32,23 @@ public interface ExecutionObserver {
         public Optional<String> snapshotRefusal() {
             return Optional.empty();
         }
+
+        @Override
+        public State saveState() {
+            return NO_STATE;
+        }
+
+        @Override
+        public void restoreState(State state) {
+        }
+    };
+
+    /** A tool's state as a snapshot keeps it: a value the tool alone reads back. */
+    interface State {
+    }
+
+    /** The state of a tool that keeps none. */
+    State NO_STATE = new State() {
     };
 
     /** An address hook fired on CPU {@code cpu} (RIP at {@code linear}); true ends the slice. */
@@ -43,4 +62,10 @@ public interface ExecutionObserver {
 
     /** Why the machine cannot be snapshotted while this tool is attached, if it cannot. */
     Optional<String> snapshotRefusal();
+
+    /** The tool's state now, for a snapshot (between runs): later changes must not alter it. */
+    State saveState();
+
+    /** Puts back a state {@link #saveState()} gave, when the machine is restored to that snapshot. */
+    void restoreState(State state);
 }

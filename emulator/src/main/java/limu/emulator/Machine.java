@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.io.IOException;
@@ -17,6 +18,7 @@ import limu.devices.MmioRange;
 import limu.emulator.cpu.CpuCore;
 import limu.emulator.cpu.CpuModel;
 import limu.emulator.unicorn.Engine;
+import limu.emulator.unicorn.ExecutedBlock;
 import limu.emulator.unicorn.UnicornEngine;
 import limu.emulator.unicorn.UnicornLibrary;
 
@@ -37,14 +39,18 @@ public final class Machine implements AutoCloseable {
     private final Board board;
     private final RunLoop loop;
     private final HostInput input = new HostInput();
+    private final BootTimes bootTimes;
 
     private Machine(MachineConfig config, byte[] elf, String name, Path kernelDirectory) throws BootException {
         this.clock = new VirtualClock(config.wallClock());
         this.cpus = new Cpus(clock);
+        long started = System.nanoTime();
         UnicornLibrary library = UnicornLibrary.load(config.unicornLibrary());
         this.memory = new GuestMemory(library, RamLayout.forSize(config.memoryBytes()));
+        long engineLoaded = System.nanoTime();
         try {
-            this.plan = LimineBoot.load(elf, name, config, bootVolume(kernelDirectory), memory);
+            this.plan = LimineBoot.load(elf, name, config, bootVolume(kernelDirectory, config.moduleDirs()), memory);
+            long planned = System.nanoTime();
             this.symbols = new Symbols(plan.kernel());
             this.framebuffer = plan.framebuffer().map(fb -> new Framebuffer(
                     memory.addWindow(fb.physicalAddress(), fb.mappedBytes()), fb.physicalAddress(), fb.width(),
@@ -73,15 +79,25 @@ public final class Machine implements AutoCloseable {
                 parked.add(new ParkedAp(ap.cpuIndex(), ap.gotoAddressPhysical(), ap.entryState()));
             }
             this.loop = new RunLoop(config.timeout(), clock, symbols, memory, cpus, parked, board, input);
+            this.bootTimes = new BootTimes(engineLoaded - started, planned - engineLoaded,
+                    System.nanoTime() - planned);
         } catch (BootException | RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    /** The kernel's directory stands for the boot volume, so its internal modules are found beside it. */
-    private static BootVolume bootVolume(Path kernelDirectory) {
-        return kernelDirectory == null ? BootVolume.NONE : BootVolume.hostDirectory(kernelDirectory);
+    /**
+     * The kernel's directory stands for the boot volume, so its internal modules are found beside it (a cargo
+     * workspace puts sibling binaries there), then in each module directory; none may be left through a link.
+     */
+    private static BootVolume bootVolume(Path kernelDirectory, List<Path> moduleDirs) {
+        List<Path> folders = new ArrayList<>();
+        if (kernelDirectory != null) {
+            folders.add(kernelDirectory);
+        }
+        folders.addAll(moduleDirs);
+        return folders.isEmpty() ? BootVolume.NONE : BootVolume.hostFolders(folders);
     }
 
     /** Loads {@code elf} (named {@code name} in messages) into a new machine, ready to run. */
@@ -103,6 +119,11 @@ public final class Machine implements AutoCloseable {
         }
         Path dir = kernel.toAbsolutePath().getParent();
         return new Machine(config, elf, kernel.getFileName().toString(), dir);
+    }
+
+    /** How long each step of making this machine took. */
+    public BootTimes bootTimes() {
+        return bootTimes;
     }
 
     public BootPlan plan() {
@@ -144,6 +165,30 @@ public final class Machine implements AutoCloseable {
             c.core.observeHeapAccesses((phys, size, write, rip) -> tool.heapAccess(index, phys, size, write, rip));
         }
         loop.observe(tool);
+    }
+
+    /**
+     * Counts every translation block each CPU executes from now on (line coverage: {@code
+     * limu.emulator.coverage.LineCoverage} maps them to source lines); {@link #executedBlocks()} returns them.
+     */
+    public void recordExecutedBlocks() {
+        for (Vcpu c : cpus.all()) {
+            c.engine.recordBlocks(true);
+        }
+    }
+
+    /** The blocks all CPUs executed since {@link #recordExecutedBlocks()}, one entry per CPU and block. */
+    public List<ExecutedBlock> executedBlocks() {
+        List<ExecutedBlock> all = new ArrayList<>();
+        for (Vcpu c : cpus.all()) {
+            all.addAll(c.engine.recordedBlocks());
+        }
+        return all;
+    }
+
+    /** Hands every CPU to {@code sampler} at each of its intervals of virtual time, from now on (before {@link #run}). */
+    public void sample(CpuSampler sampler) {
+        loop.sample(sampler);
     }
 
     /** Ends a running {@link #run()} from another thread (Ctrl-C, a display window closed). */
@@ -217,6 +262,15 @@ public final class Machine implements AutoCloseable {
         return board.receiveSerial(bytes);
     }
 
+    /**
+     * Queues bytes for COM1's receive line (run-loop thread, or before a run): they arrive between slices, as many
+     * as its FIFO has room for, so none is lost however long the input; when depends only on the guest's work.
+     * A {@link #restore} drops what is still queued.
+     */
+    public void queueSerialInput(byte[] bytes) {
+        board.queueSerialInput(bytes);
+    }
+
     /** Runs until the guest exits, halts, crashes, or the timeout passes (see {@link RunLoop}). */
     public StopReason run() {
         return run(Debugger.NONE);
@@ -246,9 +300,10 @@ public final class Machine implements AutoCloseable {
 
     /**
      * Captures the whole machine (on the run-loop thread, between runs: after {@link #run()} or
-     * {@link #runToMarker()} returned). IllegalStateException when it cannot be captured: a tool
-     * attached that forbids it (heap checking), a plug-in device, wall-clock time, or the guest
-     * has already exited or powered off.
+     * {@link #runToMarker()} returned), an attached tool's state (heap checking) included.
+     * IllegalStateException when it cannot be captured: a tool attached that forbids it, a
+     * plug-in device that is not {@link limu.devices.Snapshottable} (named in the message),
+     * wall-clock time, or the guest has already exited or powered off.
      */
     public MachineSnapshot snapshot() {
         return MachineSnapshot.capture(this, cpus, board, loop, memory, clock);

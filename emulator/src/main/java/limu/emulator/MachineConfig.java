@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.io.OutputStream;
@@ -35,13 +36,15 @@ import limu.bootloader.ModuleFile;
  * @param kaslrSeed with a value, a relocatable kernel is slid as Limine's KASLR slides it, from this seed
  * @param entropySeed seeds the values the entropy request hands out
  * @param extraAcpiTables optional ACPI tables added after QEMU's set, by signature (upper case)
+ * @param moduleDirs host folders searched for the kernel's internal modules after the kernel's own folder
  */
 public record MachineConfig(long memoryBytes, int cpus, String cmdline, long bootEpochSeconds,
                             boolean fiveLevelPaging, Optional<FramebufferSize> framebuffer, List<ModuleFile> modules,
                             boolean x2apic, Optional<Duration> timeout, OutputStream serialOutput,
                             OutputStream debugconOutput, boolean flushEachLine, Optional<Path> unicornLibrary,
                             boolean countInstructions, boolean wallClock, List<DeviceSpec> devices,
-                            OptionalLong kaslrSeed, long entropySeed, List<String> extraAcpiTables)
+                            OptionalLong kaslrSeed, long entropySeed, List<String> extraAcpiTables,
+                            List<Path> moduleDirs)
         implements BootOptions {
     public static final long DEFAULT_MEMORY = 256L << 20;
 
@@ -52,6 +55,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         cmdline = cmdline == null ? "" : cmdline;
         modules = List.copyOf(modules);
         devices = List.copyOf(devices);
+        moduleDirs = moduleDirs == null ? List.of() : List.copyOf(moduleDirs);
         kaslrSeed = kaslrSeed == null ? OptionalLong.empty() : kaslrSeed;
         extraAcpiTables = extraAcpiTables == null ? List.of()
                 : extraAcpiTables.stream().map(t -> t.toUpperCase(java.util.Locale.ROOT)).distinct().toList();
@@ -116,6 +120,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         b.kaslrSeed = kaslrSeed;
         b.entropySeed = entropySeed;
         b.extraAcpiTables = extraAcpiTables;
+        b.moduleDirs = moduleDirs;
         return b;
     }
 
@@ -140,6 +145,7 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
         private OptionalLong kaslrSeed = OptionalLong.empty();
         private long entropySeed = DEFAULT_ENTROPY_SEED;
         private List<String> extraAcpiTables = List.of();
+        private List<Path> moduleDirs = List.of();
 
         private Builder(OutputStream output) {
             this.serialOutput = output;
@@ -244,10 +250,16 @@ public record MachineConfig(long memoryBytes, int cpus, String cmdline, long boo
             return this;
         }
 
+        /** {@code --module-dir}: where internal modules not beside the kernel are looked for, in order. */
+        public Builder moduleDirs(List<Path> v) {
+            moduleDirs = v;
+            return this;
+        }
+
         public MachineConfig build() {
             return new MachineConfig(memoryBytes, cpus, cmdline, bootEpochSeconds, fiveLevelPaging, framebuffer,
                     modules, x2apic, timeout, serialOutput, debugconOutput, flushEachLine, unicornLibrary,
-                    countInstructions, wallClock, devices, kaslrSeed, entropySeed, extraAcpiTables);
+                    countInstructions, wallClock, devices, kaslrSeed, entropySeed, extraAcpiTables, moduleDirs);
         }
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.util.ArrayList;
@@ -12,7 +13,8 @@ import limu.emulator.unicorn.HostMemory;
 /**
  * The whole state of one {@link Machine} between slices: every CPU (Unicorn's CPU state,
  * limu's MSRs and exception state, run state), the pending INIT/SIPIs, guest RAM and the
- * framebuffer, every device, the armed timers, the virtual clock and the run loop's counters.
+ * framebuffer, every device, the armed timers, the virtual clock, the run loop's counters and
+ * the state of an attached {@link ExecutionObserver} (the heap checker's ledger).
  * {@link #restore} puts the machine back exactly, so that what runs after a restore behaves
  * as it did after the snapshot (same serial output, same block and instruction counts, same
  * virtual time). It belongs to the machine that took it; {@link #close()} frees its copy of
@@ -37,11 +39,13 @@ public final class MachineSnapshot implements AutoCloseable {
     private final long clockBlocks;
     private final long clockSkipped;
     private final RunLoop.Progress progress;
+    private final ExecutionObserver.State observer;
     private boolean closed;
 
     private MachineSnapshot(Machine machine, List<Cpu> cpus, List<Cpus.StartupSignal> signals,
                             List<HostMemory> memory, List<Record> devices, SerialState com1, List<Armed> timers,
-                            long clockBlocks, long clockSkipped, RunLoop.Progress progress) {
+                            long clockBlocks, long clockSkipped, RunLoop.Progress progress,
+                            ExecutionObserver.State observer) {
         this.machine = machine;
         this.cpus = List.copyOf(cpus);
         this.signals = List.copyOf(signals);
@@ -52,12 +56,13 @@ public final class MachineSnapshot implements AutoCloseable {
         this.clockBlocks = clockBlocks;
         this.clockSkipped = clockSkipped;
         this.progress = progress;
+        this.observer = observer;
     }
 
     /**
      * Captures {@code machine} (on the run-loop thread, between runs). IllegalStateException when
-     * it cannot be captured: a tool attached that forbids it (heap checking), a plug-in device,
-     * wall-clock time, or the guest has already exited or powered off.
+     * it cannot be captured: a tool attached that forbids it, a plug-in device that is not
+     * {@link Snapshottable}, wall-clock time, or the guest has already exited or powered off.
      */
     static MachineSnapshot capture(Machine machine, Cpus cpus, Board board, RunLoop loop, GuestMemory memory,
                                    VirtualClock clock) {
@@ -67,9 +72,9 @@ public final class MachineSnapshot implements AutoCloseable {
         if (clock.wall()) {
             throw new IllegalStateException("snapshots need the deterministic clock (not --time wall)");
         }
-        if (board.hasPlugins()) {
-            throw new IllegalStateException("snapshots do not support --device plug-ins");
-        }
+        board.snapshotRefusal().ifPresent(why -> {
+            throw new IllegalStateException(why);
+        });
         if (board.ended() || cpus.running() != null) {
             throw new IllegalStateException("the machine has stopped for good or is running: no snapshot");
         }
@@ -84,7 +89,7 @@ public final class MachineSnapshot implements AutoCloseable {
         }
         List<Armed> armed = board.timers().armedTimers().stream().map(t -> new Armed(t, t.deadline())).toList();
         return new MachineSnapshot(machine, cs, cpus.pendingSignals(), memory.copyAll(), devices, board.serialState(),
-                armed, clock.blocks(), clock.skipped(), loop.progress());
+                armed, clock.blocks(), clock.skipped(), loop.progress(), loop.observer().saveState());
     }
 
     /**
@@ -108,11 +113,12 @@ public final class MachineSnapshot implements AutoCloseable {
             c.core.delivery().restore(sc.delivery());
         }
         cpus.restoreSignals(signals);
+        // COM1 drives ISA IRQ 4: restored with the other line sources, before the interrupt controllers
+        board.restoreSerial(com1);
         List<Snapshottable<?>> snapshottables = board.snapshottables();
         for (int i = 0; i < snapshottables.size(); i++) {
             restoreDevice(snapshottables.get(i), devices.get(i));
         }
-        board.restoreSerial(com1);
         // the timer queue exactly as it was (devices re-armed theirs above; this makes it exact)
         for (DeviceTimer t : board.timers().armedTimers()) {
             t.cancel();
@@ -121,7 +127,9 @@ public final class MachineSnapshot implements AutoCloseable {
             a.timer().arm(a.deadline());
         }
         board.forgetEvents();
+        board.dropSerialInput();
         loop.restore(progress);
+        loop.observer().restoreState(observer);
         return written;
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.time.Duration;
@@ -28,6 +29,11 @@ final class RunLoop {
      * the run ends as halted.
      */
     static final int MAX_IDLE_SKIPS = 10_000;
+    /**
+     * PAUSEs a CPU may execute in one slice while another CPU can run: the next one ends the slice.
+     * A spin-wait loop runs a PAUSE an iteration; the lock holder gets the host instead.
+     */
+    static final int PAUSES_BEFORE_YIELD = 32;
 
     /** The loop's counters, kept across runs (a restored run slices as the original). */
     record Progress(long blocks, long instructions, int idleSkips, int turn) {
@@ -51,6 +57,9 @@ final class RunLoop {
     private int idleSkips;
     /** The CPU whose next turn it is. */
     private int resumeTurn;
+    /** The profiler, or null; it samples every CPU when virtual time reaches {@link #nextSample}. */
+    private CpuSampler sampler;
+    private long nextSample;
 
     RunLoop(Optional<Duration> timeout, VirtualClock clock, Symbols symbols, GuestMemory memory, Cpus cpus,
             List<ParkedAp> parked, Board board, HostInput input) {
@@ -62,6 +71,18 @@ final class RunLoop {
         this.parked = List.copyOf(parked);
         this.board = board;
         this.input = input;
+        board.timers().onEarlierDeadline(this::timerArmedEarlier);
+    }
+
+    /**
+     * A timer armed inside a running slice (TSC_DEADLINE, an APIC timer count, an HPET comparator)
+     * is due before the slice's planned end: the slice ends at the deadline, so it fires on time.
+     */
+    private void timerArmedEarlier(long deadline) {
+        Vcpu cpu = cpus.running();
+        if (cpu != null && !clock.wall()) {
+            cpu.engine.limitSliceBudget(clock.blocksUntil(deadline, cpu.engine.sliceBlocks()));
+        }
     }
 
     /**
@@ -90,11 +111,13 @@ final class RunLoop {
                     }
                     stepping = steppable(resume);
                 }
+                takeDueSamples();
                 startParkedCpus();
                 board.timers().runDue(cpus.nanos());
                 for (HostInput.KeyChange k : input.take()) {
                     board.hostKey(k.key(), k.down());
                 }
+                board.feedSerialInput();
                 if (wakeInterruptedCpus()) {
                     idleSkips = 0;
                 }
@@ -135,7 +158,7 @@ final class RunLoop {
                     return observed.get();
                 }
                 switch (slice.exit()) {
-                    case BUDGET, INTERRUPT_WINDOW, ADDRESS_HOOK -> { }
+                    case BUDGET, INTERRUPT_WINDOW, ADDRESS_HOOK, YIELDED -> { }
                     case REQUESTED -> {
                         if (!debugStopRequested) {
                             return new StopReason.Interrupted();
@@ -162,13 +185,27 @@ final class RunLoop {
                 }
             }
         } finally {
+            takeDueSamples();
             board.flushOutputs();
+        }
+    }
+
+    /** Every sample instant virtual time has reached: one sample of each CPU (see {@link CpuSampler}). */
+    private void takeDueSamples() {
+        if (sampler == null) {
+            return;
+        }
+        for (long now = clock.nanos(0); now >= nextSample; nextSample += sampler.intervalNanos()) {
+            for (Vcpu c : cpus.all()) {
+                sampler.sample(c.index, c.engine, c.state != Vcpu.State.RUNNING);
+            }
         }
     }
 
     /** Runs one slice of {@code cpu} and counts its work in the machine's blocks, instructions and virtual time. */
     private Slice runSlice(Vcpu cpu, boolean step, boolean debugging, long budget) {
         cpus.running(cpu);
+        cpu.engine.setPauseYield(otherCpuRunnable(cpu) ? PAUSES_BEFORE_YIELD : 0);
         Slice slice;
         try {
             slice = step ? cpu.engine.step() : debugging ? cpu.engine.runDebug(budget) : cpu.engine.run(budget);
@@ -231,6 +268,9 @@ final class RunLoop {
         if (next != DeviceTimer.NEVER && !clock.wall()) {
             budget = Math.min(budget, clock.blocksUntil(next, 0));
         }
+        if (sampler != null && !clock.wall()) {
+            budget = Math.min(budget, clock.blocksUntil(nextSample, 0));   // a sample sees where the slice got to
+        }
         return budget;
     }
 
@@ -238,6 +278,15 @@ final class RunLoop {
     private long sliceBlocks() {
         long running = cpus.all().stream().filter(c -> c.state == Vcpu.State.RUNNING).count();
         return running > 1 ? SMP_SLICE_BLOCKS : SLICE_BLOCKS;
+    }
+
+    private boolean otherCpuRunnable(Vcpu cpu) {
+        for (Vcpu c : cpus.all()) {
+            if (c != cpu && c.state == Vcpu.State.RUNNING) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Vcpu nextRunnable(int from) {
@@ -354,6 +403,12 @@ final class RunLoop {
     /** Runs with {@code stop} true make a snapshot-marker write end the run. */
     void stopAtMarker(boolean stop) {
         stopAtMarker = stop;
+    }
+
+    /** Samples every CPU each {@link CpuSampler#intervalNanos()} of virtual time from now on. */
+    void sample(CpuSampler s) {
+        sampler = s;
+        nextSample = clock.nanos(0) + s.intervalNanos();
     }
 
     void observe(ExecutionObserver tool) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.util.List;
@@ -40,7 +41,8 @@ final class Vcpu {
 
     /**
      * Hooks the RDMSR/WRMSR instructions of the kernel's executable segments on
-     * every CPU, before any code runs: Unicorn never calls a hook added after
+     * every CPU that does not scan the code it fetches itself (Unicorn's own MMU),
+     * before any code runs: Unicorn never calls a hook added after
      * the code was translated (docs/unicorn-notes.md). The code is read
      * through the BSP, which must have entered (CR3 set); APs get the same
      * addresses.
@@ -52,7 +54,9 @@ final class Vcpu {
                 byte[] code = new byte[(int) s.fileSize()];
                 if (bsp.engine.readVirtual(s.vaddr(), code)) {
                     for (Vcpu cpu : cpus) {
-                        cpu.core.interceptMsrs(s.vaddr(), code);
+                        if (!cpu.engine.scansFetchedCode()) {
+                            cpu.core.interceptMsrs(s.vaddr(), code);
+                        }
                     }
                 }
             }

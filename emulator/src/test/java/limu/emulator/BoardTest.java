@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,6 +30,66 @@ class BoardTest {
         board.flushOutputs();
         assertEquals("A", serial.toString());
         assertEquals(Optional.empty(), board.takeEvent());
+    }
+
+    @Test
+    void comOneInterruptsArriveOnIsaIrqFourThroughTheIoApic() {
+        board.initialiseLapic(0, true);
+        long ioApic = DeviceAddresses.DEFAULT.ioApic();
+        // redirection entry 4: vector 0x34, fixed, edge, unmasked, to APIC ID 0
+        cpu0.mmioWrite(ioApic, 4, limu.devices.IoApic.IOREDTBL + 2 * 4);
+        cpu0.mmioWrite(ioApic + limu.devices.IoApic.IOWIN, 4, 0x34);
+        cpu0.mmioWrite(ioApic, 4, limu.devices.IoApic.IOREDTBL + 2 * 4 + 1);
+        cpu0.mmioWrite(ioApic + limu.devices.IoApic.IOWIN, 4, 0);
+        cpu0.portOut(Serial16550.COM1 + Serial16550.IER, 1, 0x01);
+        assertTrue(board.receiveSerial(new byte[] {'a'}));
+        assertFalse(board.lapic(0).irrSet(0x34), "MCR.OUT2 clear: the UART's interrupt stays off the bus");
+
+        cpu0.portOut(Serial16550.COM1 + Serial16550.MCR, 1, 0x08);
+        assertTrue(board.lapic(0).irrSet(0x34), "OUT2 set: IRQ 4 raised");
+        assertEquals(0x04, cpu0.portIn(Serial16550.COM1 + Serial16550.IIR_FCR, 1));
+        assertEquals('a', cpu0.portIn(Serial16550.COM1, 1));
+        assertEquals(0x01, cpu0.portIn(Serial16550.COM1 + Serial16550.IIR_FCR, 1));
+    }
+
+    @Test
+    void comOneInterruptsArriveOnIsaIrqFourThroughThe8259() {
+        // ICW1-4: vectors 0x20 (master) and 0x28, cascade on IRQ 2; then unmask IRQ 4 only
+        int[][] init = {{0x20, 0x11}, {0x21, 0x20}, {0x21, 0x04}, {0x21, 0x01},
+                {0xA0, 0x11}, {0xA1, 0x28}, {0xA1, 0x02}, {0xA1, 0x01}, {0x21, 0xEF}, {0xA1, 0xFF}};
+        for (int[] w : init) {
+            cpu0.portOut(w[0], 1, w[1]);
+        }
+        cpu0.portOut(Serial16550.COM1 + Serial16550.MCR, 1, 0x08);
+        assertFalse(board.pic().outputLevel());
+        cpu0.portOut(Serial16550.COM1 + Serial16550.IER, 1, 0x02);
+        assertTrue(board.pic().outputLevel(), "THR empty as soon as it is enabled");
+        assertEquals(0x24, board.pic().acknowledge(), "IRQ 4 at the master's base 0x20");
+    }
+
+    @Test
+    void queuedInputArrivesWhileRtsIsSetAndAsTheFifoHasRoom() {
+        board.queueSerialInput("0123456789abcdefXYZ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertFalse(board.feedSerialInput(), "RTS clear: the terminal holds its input");
+        assertEquals(0x60, cpu0.portIn(Serial16550.COM1 + Serial16550.LSR, 1));
+        cpu0.portOut(Serial16550.COM1 + Serial16550.IIR_FCR, 1, 0x01);
+        cpu0.portOut(Serial16550.COM1 + Serial16550.MCR, 1, 0x02);
+        assertTrue(board.feedSerialInput());
+        assertTrue(board.serialInputPending());
+        assertFalse(board.feedSerialInput(), "the FIFO is full");
+        StringBuilder got = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            got.append((char) cpu0.portIn(Serial16550.COM1, 1));
+        }
+        assertTrue(board.feedSerialInput());
+        while ((cpu0.portIn(Serial16550.COM1 + Serial16550.LSR, 1) & 1) != 0) {
+            got.append((char) cpu0.portIn(Serial16550.COM1, 1));
+        }
+        assertEquals("0123456789abcdefXYZ", got.toString(), "nothing overrun, nothing lost");
+        assertFalse(board.serialInputPending());
+        board.queueSerialInput(new byte[] {1});
+        board.dropSerialInput();
+        assertFalse(board.feedSerialInput());
     }
 
     @Test
@@ -132,5 +193,32 @@ class BoardTest {
         assertEquals(0x1E, cpu0.portIn(Ps2Controller.DATA_PORT, 1), "set 1 make code of A, translated");
         board.hostKey(limu.devices.Ps2Key.A, false);
         assertEquals(0x9E, cpu0.portIn(Ps2Controller.DATA_PORT, 1));
+    }
+
+    private Board boardWith(String... devices) {
+        List<MachineConfig.DeviceSpec> specs = java.util.Arrays.stream(devices).map(MachineConfig.DeviceSpec::parse)
+                .toList();
+        return new Board(MachineConfig.builder(serial).devices(specs).build(), DeviceAddresses.DEFAULT, () -> 0,
+                IpiSink.NONE);
+    }
+
+    @Test
+    void aSnapshottablePlugInOnPortsTakesPartInSnapshots() {
+        Board b = boardWith("latch");
+        assertEquals(Optional.empty(), b.snapshotRefusal());
+        DeviceAccess cpu = b.accessFor(0);
+        cpu.portOut(TestPlugins.Latch.PORT, 1, 0x5a);
+        List<limu.devices.Snapshottable<?>> all = b.snapshottables();
+        limu.devices.Snapshottable<?> latch = all.stream().filter(d -> d instanceof TestPlugins.Latch).findFirst()
+                .orElseThrow(() -> new AssertionError("the port-only plug-in is not among " + all));
+        assertEquals(new TestPlugins.Latch.State(0x5a), latch.state());
+    }
+
+    @Test
+    void aPlugInWithoutSnapshottableIsNamedWhenASnapshotIsRefused() {
+        Board b = boardWith("latch", "opaque");
+        assertEquals(Optional.of("snapshots need every --device plug-in to implement Snapshottable: opaque does not"),
+                b.snapshotRefusal());
+        assertThrows(IllegalStateException.class, b::snapshottables);
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.junit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -5,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.regex.Pattern;
 import limu.emulator.harness.KernelRun;
+import limu.emulator.heap.HeapChecker;
+import limu.emulator.heap.HeapSummary;
 
 /** JUnit assertions on a finished {@link KernelRun}; failures show the reason and the serial output's tail. */
 public final class LimuAssertions {
@@ -44,6 +47,42 @@ public final class LimuAssertions {
         int actual = run.pixel(x, y);
         if (actual != rgb) {
             fail(String.format("%s: pixel (%d, %d) is 0x%06x, expected 0x%06x", run.kernel(), x, y, actual, rgb));
+        }
+    }
+
+    /**
+     * Heap checking ({@link LimuMachine#heapCheck}) found nothing wrong in the run; on failure: every
+     * violation's report (the call, the block's history, a backtrace).
+     */
+    public static void assertHeapClean(KernelRun run) {
+        HeapSummary heap = run.heap();
+        if (!heap.clean()) {
+            StringBuilder b = new StringBuilder(run.kernel() + ": " + heap.violations().size() + " heap violation"
+                    + (heap.violations().size() == 1 ? "" : "s"));
+            for (HeapChecker.Report r : heap.violations()) {
+                b.append('\n').append(r.summary()).append('\n').append(r.text().stripTrailing());
+            }
+            fail(b.toString());
+        }
+    }
+
+    /**
+     * Every block the run allocated was freed by its end (a run restored from a snapshot: every block it
+     * allocated itself). On failure: the live blocks by call site. Fails too when frees were not seen.
+     */
+    public static void assertNoLeaks(KernelRun run) {
+        HeapSummary heap = run.heap();
+        if (!heap.lifetimesTracked()) {
+            fail(run.kernel() + ": the kernel's frees are inlined out of sight, so leaks cannot be told\n"
+                    + heap.text());
+        }
+        if (heap.liveBlocks() != 0) {
+            StringBuilder b = new StringBuilder(String.format("%s: %d blocks (%d bytes) still live at the end",
+                    run.kernel(), heap.liveBlocks(), heap.liveBytes()));
+            for (HeapSummary.SiteTally t : heap.liveBySite()) {
+                b.append(String.format("%n  %d blocks, %d bytes, allocated at %s", t.blocks(), t.bytes(), t.site()));
+            }
+            fail(b.toString());
         }
     }
 

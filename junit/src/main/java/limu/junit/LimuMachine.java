@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.junit;
 
 import java.io.OutputStream;
@@ -9,10 +10,13 @@ import limu.bootloader.FramebufferSize;
 import limu.bootloader.ModuleFile;
 import limu.emulator.MachineConfig;
 import limu.emulator.Sizes;
+import limu.emulator.coverage.PathMap;
 import limu.emulator.harness.ExpectFile;
 import limu.emulator.harness.KernelRun;
+import limu.emulator.harness.Recording;
 import limu.emulator.harness.SharedBoot;
 import limu.emulator.harness.TestSpec;
+import limu.emulator.heap.HeapOptions;
 
 /**
  * A kernel to boot in-process, with its options: build one, {@link #run()} it,
@@ -29,7 +33,9 @@ public final class LimuMachine {
     private final Path kernel;
     private MachineConfig.Builder config = KernelRun.testConfig(Duration.ofSeconds(60));
     private TestSpec spec = TestSpec.NONE;
+    private Optional<HeapOptions> heap = Optional.empty();
     private OutputStream echo;
+    private Recording recording = Recording.NONE;
 
     private LimuMachine(Path kernel) {
         this.kernel = kernel;
@@ -120,6 +126,36 @@ public final class LimuMachine {
         return this;
     }
 
+    /**
+     * Records line coverage of the kernel's code on every CPU: {@link KernelRun#coverage()} then says which lines
+     * and functions ran ({@code executed("crate::function")}) and writes an lcov tracefile.
+     */
+    public LimuMachine coverage() {
+        recording = recording.withCoverage(PathMap.NONE);
+        return this;
+    }
+
+    /** Samples every CPU's call stack each {@code interval} of virtual time: {@link KernelRun#profile()}. */
+    public LimuMachine profile(Duration interval) {
+        recording = recording.withProfile(interval);
+        return this;
+    }
+
+    /** {@link #profile(Duration)} every 100 virtual microseconds. */
+    public LimuMachine profile() {
+        return profile(Recording.DEFAULT_PROFILE_INTERVAL);
+    }
+
+    /**
+     * Checks the kernel's global allocator during the run (and in every restored run of
+     * {@link #bootOnce()}); {@link KernelRun#heap()} then gives the summary, and
+     * {@link LimuAssertions#assertHeapClean} / {@link LimuAssertions#assertNoLeaks} judge it.
+     */
+    public LimuMachine heapCheck(HeapCheck level) {
+        heap = Optional.of(new HeapOptions(level.mode, false, Optional.empty(), Optional.empty()));
+        return this;
+    }
+
     /** Also copies serial output to {@code out} as it comes (e.g. System.out). */
     public LimuMachine echoSerial(OutputStream out) {
         this.echo = out;
@@ -130,20 +166,22 @@ public final class LimuMachine {
      * Boots the kernel once, runs it to the limu snapshot marker (a write to port 0x5C4) and
      * snapshots the whole machine there; each {@link SharedBoot#restoreAndRun(String)} then
      * restores it, feeds COM1 the test's input and runs to the end (judged by this builder's
-     * expectations), at a fraction of a boot's cost. Close it when done.
+     * expectations), at a fraction of a boot's cost. With {@link #heapCheck}, the allocations of the
+     * boot are in the snapshot and each restored run's {@link KernelRun#heap()} shows only its own.
+     * Close it when done.
      */
     public SharedBoot bootOnce() throws BootException {
-        return SharedBoot.boot(kernel, config.build(), spec);
+        return SharedBoot.boot(kernel, config.build(), spec, heap);
     }
 
     /** The uninterrupted reference of {@link SharedBoot#restoreAndRun}: a fresh boot given {@code input} at the marker. */
     public KernelRun runWithInputAtMarker(String input) throws BootException {
-        return SharedBoot.runFresh(kernel, config.build(), spec, input);
+        return SharedBoot.runFresh(kernel, config.build(), spec, heap, input);
     }
 
     /** Boots the kernel and runs it to its end on this thread. */
     public KernelRun run() throws BootException {
         MachineConfig c = echo == null ? config.build() : config.serialOutput(echo).debugconOutput(echo).build();
-        return KernelRun.run(kernel, c, spec, echo != null, m -> { });
+        return KernelRun.run(kernel, c, spec, heap, echo != null, m -> { }, recording);
     }
 }

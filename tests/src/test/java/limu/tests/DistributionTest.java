@@ -242,7 +242,7 @@ class DistributionTest {
                 "limu run --success-exit-code 33 --fail-on panicked --timeout 60s --framebuffer none");
         Limu.Result r = Limu.exec(List.of(Limu.HOME.resolve("kernel-images/cargo-test/test.sh").toString()), env, work);
         assertEquals(0, r.exitCode(), r.toString());
-        assertTrue(r.stdout().contains("test result: ok. 4 passed"), r.toString());
+        assertTrue(r.stdout().contains("test result: ok. 5 passed"), r.toString());
         assertTrue(r.stderr().contains("limu: passed: guest exit status 33"), r.toString());
         assertFalse(r.stderr().contains("[limu] building limu"), "the clone's launcher must not run\n" + r);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.tests;
 
 /** The pattern kernel-images/framebuffer draws (its source documents the same formula). */

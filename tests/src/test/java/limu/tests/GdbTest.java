@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -116,6 +117,25 @@ class GdbTest {
 
     private static void contains(String output, String what) {
         assertTrue(output.contains(what), "expected '" + what + "' in:\n" + output);
+    }
+
+    @Test
+    void breakByFunctionNameHitsInAPieKernelSlidByKaslr() throws Exception {
+        Running limu = limu("pie.elf", "--gdb-wait", "--kaslr=5");
+        String out = gdb(limu, "pie.elf", "break pie::double", "continue", "print/x $pc",
+                "info symbol $pc", "detach");
+        // the breakpoint is set at the slid address (qOffsets) and hit there: double(21) from the operations table
+        java.util.regex.Matcher set = Pattern.compile("Breakpoint 1 at (0x[0-9a-f]+): file src/main.rs, line 90")
+                .matcher(out);
+        assertTrue(set.find(), out);
+        contains(out, "Breakpoint 1, pie::double (x=21) at src/main.rs:90");
+        contains(out, "$1 = " + set.group(1));
+        contains(out, "::double + ");
+        Limu.Result r = limu.finish();
+        assertEquals(33, r.exitCode(), r.toString());
+        java.util.regex.Matcher slide = Pattern.compile("slide (0x[0-9a-f]+)").matcher(r.stdout());
+        assertTrue(slide.find(), r.stdout());
+        assertFalse(slide.group(1).equals("0x0"), "--kaslr=5 moved the kernel: " + r.stdout());
     }
 
     @Test

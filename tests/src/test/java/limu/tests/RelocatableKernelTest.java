@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -116,6 +117,26 @@ class RelocatableKernelTest {
         assertEquals(33, platform.exitCode(), platform.toString());
         assertTrue(platform.stdout().contains("  spcr: revision 4 interface 0 space 1"), platform.toString());
         Limu.Result bad = Limu.run("run", Limu.kernel("platform.elf").toString(), "--acpi-table", "mcfg");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.stderr().contains("limu: --acpi-table mcfg: limu can add spcr"), bad.toString());
+    }
+
+    @Test
+    void limuTestTakesTheSameBootChoicesAsLimuRun(@TempDir Path tmp) throws Exception {
+        String six = Limu.kernel("revision-six.elf").toString();
+        String pie = Limu.kernel("pie.elf").toString();
+        Limu.Result t = Limu.run("test", "--success-exit-code", "33", "--log-dir", tmp.resolve("a").toString(),
+                "--kaslr=3", "--seed", "7", "--acpi-table", "spcr", six, pie);
+        assertEquals(0, t.exitCode(), t.toString());
+        String sixLog = Files.readString(tmp.resolve("a/revision-six.log"));
+        assertTrue(sixLog.contains("revision-six: XSDT FACP APIC HPET WAET SPCR"), sixLog);
+        Limu.Result run = Limu.run("run", six, "--seed", "7", "--timeout", "30s");
+        assertTrue(sixLog.contains(entropyLine(run)), "--seed 7 as limu run gives it\n" + sixLog);
+        Limu.Result kaslr = Limu.run("run", pie, "--kaslr=3", "--timeout", "30s");
+        String pieLog = Files.readString(tmp.resolve("a/pie.log"));
+        assertEquals(virtualBase(kaslr), virtualBase(new Limu.Result(0, pieLog, "", 0)), "--kaslr=3 as limu run");
+
+        Limu.Result bad = Limu.run("test", "--acpi-table", "mcfg", six);
         assertEquals(2, bad.exitCode(), bad.toString());
         assertTrue(bad.stderr().contains("limu: --acpi-table mcfg: limu can add spcr"), bad.toString());
     }

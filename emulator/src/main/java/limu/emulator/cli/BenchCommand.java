@@ -1,7 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import limu.bootloader.BootException;
+import limu.emulator.ExitCodes;
 import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
 import limu.emulator.StopReason;
@@ -19,14 +20,25 @@ import picocli.CommandLine.Option;
 
 /** {@code limu bench}: prints boot latency, guest speed and port-write cost, with references measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure limu on the bundled kernels and print the figures (no pass/fail):",
-            "  - process start to first serial byte and to exit, for the hello kernel (fresh JVM each run)",
+        description = {"Measure limu on the bundled kernels and print the figures, with their goals",
+            "(no pass/fail):",
+            "  - start-up: the hello kernel in a new process per run, started through",
+            "    ./limu or bin/limu as users start it: process start to the first guest",
+            "    instruction and to exit, and each start-up phase (run --timings)",
+            "  - the chapter kernel (dev build) at 1 and 4 CPUs: process start to its",
+            "    last serial line",
+            "  - heap checking: run time with --heap-check and --heap-check=deep over",
+            "    unchecked (heap-talc-release)",
             "  - boot-to-exit inside a warm JVM",
-            "  - guest instructions per second on the hello kernel's compute loop, next to a bare Unicorn loop",
-            "  - limu's page walk against Unicorn's own MMU: the hello kernel's register and stack loops,",
-            "    the chapter kernel's boot, a bare store loop on an executable page",
-            "  - the cost of one guest port write reaching a Java device, next to a write nobody handles in Java",
-            "  - the cost of delivering one exception (int3) through the guest's IDT and returning with iretq"})
+            "  - guest instructions per second on the hello kernel's compute loop, dev",
+            "    and release builds, next to a bare Unicorn loop",
+            "  - limu's page walk against Unicorn's own MMU: the hello kernel's register",
+            "    and stack loops, the chapter kernel's boot, a bare store loop on an",
+            "    executable page",
+            "  - one guest port write reaching a Java device; one exception delivered",
+            "    through the guest's IDT and back with iretq",
+            "  - the snapshot suite: 20 boots against one boot and 20 restores",
+            "With --vs-qemu: only limu against qemu-system-x86_64 on the same kernel."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kernels", paramLabel = "DIR", defaultValue = "kernel-images/out",
             description = "where the built kernels are (default: ${DEFAULT-VALUE})")
@@ -43,19 +55,53 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--snapshot-only", description = "only the snapshot suite figure")
     boolean snapshotOnly;
 
+    @Option(names = "--quick", description = "3 runs each, a tenth of the compute loop, no 4-CPU boot,"
+            + " no snapshot suite and no host-time-per-virtual-second figures")
+    boolean quick;
+
+    @Option(names = "--vs-qemu", paramLabel = "KERNEL.iso", description = "only compare with QEMU: boot this ISO"
+            + " (Limine and the kernel) in qemu-system-x86_64 (-M pc, SeaBIOS) and --kernel in limu, each from"
+            + " process start to the first serial line matching --until")
+    Path qemuIso;
+
+    @Option(names = "--kernel", paramLabel = "KERNEL.elf", description = "with --vs-qemu: the kernel ELF limu boots")
+    Path qemuKernel;
+
+    @Option(names = "--until", paramLabel = "REGEX", description = "with --vs-qemu: the serial line that ends a"
+            + " run (Java regex, found anywhere in the line)")
+    String until;
+
+    /** The goals the start-up figures are printed next to. */
+    static final double GOAL_WHOLE_PROCESS_MS = 150;
+    static final double GOAL_FIRST_INSTRUCTION_MS = 100;
+
     @Override
     public Integer call() throws Exception {
         if (snapshotOnly) {
             snapshotSuite();
             return 0;
         }
+        if (qemuIso != null) {
+            return versusQemu();
+        }
         Path hello = kernels.resolve("hello.elf");
         if (!Files.isRegularFile(hello)) {
             System.err.println("limu: " + hello + " not found: build the kernels with kernel-images/build.sh");
             return 4;
         }
-        System.out.printf("limu bench: %d runs each, kernels from %s%n%n", runs, kernels);
-        processLatency(hello);
+        if (quick) {
+            runs = Math.min(runs, 3);
+            iterations /= 10;
+        }
+        System.out.printf("limu bench: %d runs each, kernels from %s; host load average %.1f on %d CPUs%n%n", runs,
+                kernels, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                Runtime.getRuntime().availableProcessors());
+        startup(hello);
+        seedBoot(kernels.resolve("chapter.elf"), 1);
+        if (!quick) {
+            seedBoot(kernels.resolve("chapter.elf"), 4);
+        }
+        heapCheckCost(kernels.resolve("heap-talc-release.elf"));
         warmBoot(hello);
         // the dev build runs about 12x more instructions per iteration: a tenth of the loop keeps it short
         computeSpeed(kernels.resolve("hello.elf"), "dev", iterations / 10);
@@ -64,12 +110,140 @@ public final class BenchCommand implements Callable<Integer> {
             computeSpeed(release, "release", iterations);
         }
         new PagingSpeed(kernels, runs, iterations).print();
-        virtualSeconds();
+        if (!quick) {
+            virtualSeconds();
+        }
         bareLoop();
         portWrites();
         exceptionDelivery();
-        snapshotSuite();
+        if (!quick) {
+            snapshotSuite();
+        }
         return 0;
+    }
+
+    /**
+     * The hello kernel in a new process per run, started as users start limu, with {@code --timings}:
+     * the whole process and the time to the first guest instruction next to their goals, then the
+     * median of each phase.
+     */
+    private void startup(Path hello) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(ProcessTimings.limuCommand());
+        cmd.addAll(List.of("run", hello.toString(), "--timings"));
+        List<ProcessTimings.Timing> timings = new java.util.ArrayList<>();
+        ProcessTimings.time(cmd, null, java.time.Duration.ofSeconds(60));      // makes the CDS archive if due
+        for (int i = 0; i < runs; i++) {
+            timings.add(ProcessTimings.time(cmd, null, java.time.Duration.ofSeconds(60)));
+        }
+        double[] whole = timings.stream().mapToDouble(ProcessTimings.Timing::exitMs).toArray();
+        java.util.Map<String, double[]> phases = ProcessTimings.phases(timings);
+        System.out.println("start-up: hello kernel, a new process per run (" + String.join(" ", cmd.subList(0,
+                Math.min(2, cmd.size()))) + " ...)" + (timings.get(0).exitCode() == 33 ? "" : " -- hello did NOT pass: "
+                + timings.get(0).exitCode()));
+        double[] first = phases.getOrDefault("process start to first guest instruction", new double[0]);
+        System.out.printf("  process start to exit               best %7.1f ms  median %7.1f ms   goal <= %.0f ms%n",
+                min(whole), median(whole), GOAL_WHOLE_PROCESS_MS);
+        if (first.length > 0) {
+            System.out.printf("  process start to first instruction  best %7.1f ms  median %7.1f ms   goal <= %.0f ms%n",
+                    min(first), median(first), GOAL_FIRST_INSTRUCTION_MS);
+        }
+        System.out.println("  phases (median ms):");
+        phases.forEach((name, v) -> System.out.printf("    %-45s %8.1f%n", name, median(v)));
+        System.out.println();
+    }
+
+    /** A boot as a user sees it: process start to the last line the kernel prints. */
+    private void seedBoot(Path chapter, int cpus) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(chapter)) {
+            System.out.println("boot: " + chapter + " not built, skipped\n");
+            return;
+        }
+        List<String> cmd = new java.util.ArrayList<>(ProcessTimings.limuCommand());
+        cmd.addAll(List.of("run", chapter.toString(), "--cpus", "" + cpus, "--timeout", "120s"));
+        double[] last = new double[runs];
+        double[] exit = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            ProcessTimings.Timing t = ProcessTimings.time(cmd, null, java.time.Duration.ofSeconds(150));
+            last[i] = t.lastLineMs();
+            exit[i] = t.exitMs();
+        }
+        System.out.printf("boot: chapter kernel (dev build), %d CPU%s, process start to last serial line: best %.0f ms"
+                + "  median %.0f ms (exit: median %.0f ms)%n%n", cpus, cpus == 1 ? "" : "s", min(last), median(last),
+                median(exit));
+    }
+
+    /** The run phase of the heap-talc release kernel with each heap check, over the same run unchecked. */
+    private void heapCheckCost(Path kernel) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(kernel)) {
+            System.out.println("heap checking: " + kernel + " not built, skipped\n");
+            return;
+        }
+        double unchecked = runPhase(kernel);
+        double basic = runPhase(kernel, "--heap-check");
+        double deep = runPhase(kernel, "--heap-check=deep");
+        System.out.printf("heap checking (heap-talc-release, run phase, median): unchecked %.1f ms; --heap-check %.1f ms"
+                + " (%.1fx); --heap-check=deep %.1f ms (%.1fx)%n%n", unchecked, basic, basic / unchecked, deep,
+                deep / unchecked);
+    }
+
+    private double runPhase(Path kernel, String... options) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(ProcessTimings.limuCommand());
+        cmd.addAll(List.of("run", kernel.toString(), "--timings", "--timeout", "120s"));
+        cmd.addAll(List.of(options));
+        List<ProcessTimings.Timing> timings = new java.util.ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            timings.add(ProcessTimings.time(cmd, null, java.time.Duration.ofSeconds(150)));
+        }
+        return median(ProcessTimings.phases(timings).getOrDefault("run", new double[] {Double.NaN}));
+    }
+
+    /**
+     * QEMU (SeaBIOS, Limine from the ISO) against limu (the ELF), each from process start to the
+     * first serial line matching --until; QEMU's own figures only when it is installed.
+     */
+    private int versusQemu() throws IOException, InterruptedException {
+        if (qemuKernel == null || until == null) {
+            System.err.println("limu: --vs-qemu needs --kernel KERNEL.elf and --until REGEX");
+            return ExitCodes.USAGE;
+        }
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(until);
+        java.time.Duration limit = java.time.Duration.ofSeconds(120);
+        List<String> limu = new java.util.ArrayList<>(ProcessTimings.limuCommand());
+        limu.addAll(List.of("run", qemuKernel.toString()));
+        double[] ours = untilLine(limu, line, limit);
+        System.out.printf("limu  %s: process start to first line matching /%s/: best %.1f ms  median %.1f ms (%d runs)%n",
+                qemuKernel, until, min(ours), median(ours), runs);
+        java.util.Optional<Path> qemu = onPath("qemu-system-x86_64");
+        if (qemu.isEmpty()) {
+            System.out.println("qemu-system-x86_64 is not on PATH: no QEMU figures (limu's alone above)");
+            return 0;
+        }
+        List<String> q = List.of(qemu.get().toString(), "-M", "pc", "-m", "256M", "-cdrom", qemuIso.toString(),
+                "-serial", "stdio", "-display", "none", "-no-reboot", "-monitor", "none");
+        double[] theirs = untilLine(q, line, limit);
+        System.out.printf("qemu  %s: process start to first line matching /%s/: best %.1f ms  median %.1f ms (%d runs)%n",
+                qemuIso, until, min(theirs), median(theirs), runs);
+        System.out.printf("limu / qemu: best %.2f, median %.2f%n", min(ours) / min(theirs), median(ours) / median(theirs));
+        return 0;
+    }
+
+    private double[] untilLine(List<String> cmd, java.util.regex.Pattern line, java.time.Duration limit)
+            throws IOException, InterruptedException {
+        double[] t = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            t[i] = ProcessTimings.time(cmd, line, limit).untilMatchMs();
+        }
+        return t;
+    }
+
+    private static java.util.Optional<Path> onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isExecutable(p)) {
+                return java.util.Optional.of(p);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /**
@@ -108,32 +282,6 @@ public final class BenchCommand implements Callable<Integer> {
                 2 * tests);
         System.out.printf("  %d full boots %.0f ms; one boot + snapshot + %d restores %.0f ms (%.1f ms per"
                 + " restore+test) -> %.1fx faster%n", tests, boots, tests, snap, restoreOnly, boots / snap);
-    }
-
-    /** Fresh `java ... limu run hello.elf` processes: spawn to first stdout byte, and to exit. */
-    private void processLatency(Path hello) throws IOException, InterruptedException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "-Dlimu.home=" + System.getProperty("limu.home", "."),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", hello.toString());
-        double[] first = new double[runs];
-        double[] exit = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            try (InputStream out = p.getInputStream()) {
-                int b = out.read();
-                first[i] = ms(System.nanoTime() - t0);
-                out.transferTo(OutputStream.nullOutputStream());
-                p.waitFor();
-                exit[i] = ms(System.nanoTime() - t0);
-                if (b < 0 || p.exitValue() != 33) {
-                    System.out.println("  (hello did not pass: exit " + p.exitValue() + ")");
-                }
-            }
-        }
-        System.out.println("hello kernel, a new JVM per run (process start -> ...):");
-        System.out.printf("  first serial byte   median %7.1f ms  min %7.1f ms%n", median(first), min(first));
-        System.out.printf("  process exit        median %7.1f ms  min %7.1f ms%n%n", median(exit), min(exit));
     }
 
     /** Boot and run inside this JVM, after a warm-up: the cost of the machine itself. */

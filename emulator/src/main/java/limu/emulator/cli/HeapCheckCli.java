@@ -1,19 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Stack;
 import java.util.Optional;
 import limu.emulator.Machine;
 import limu.emulator.StopReason;
-import limu.emulator.heap.HeapCheck;
+import limu.emulator.heap.HeapObserver;
 import limu.emulator.heap.HeapChecker;
 import limu.emulator.heap.HeapOptions;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** The {@code --heap-check} options of {@code limu run} (the checker is limu.emulator.heap). */
 public final class HeapCheckCli {
-    @Option(names = "--heap-check", arity = "0..1", fallbackValue = "on", paramLabel = "MODE",
+    @Option(names = "--heap-check", arity = "0..1", parameterConsumer = ModeConsumer.class, paramLabel = "MODE",
             description = "watch the kernel's global allocator (its __rust_alloc/__rust_dealloc/__rust_realloc/"
                     + "__rust_alloc_zeroed shims) and stop with exit code 18 at the first wrong call: double or"
                     + " invalid free, wrong layout, misaligned, overlapping or racing blocks, memory outside the"
@@ -36,6 +44,31 @@ public final class HeapCheckCli {
 
     private HeapChecker checker;
 
+    /**
+     * The optional MODE of {@code --heap-check}: taken only when the next word is a mode, or a bare word
+     * that names no file (so that the mode check rejects it by name). {@code --heap-check KERNEL}, as
+     * cargo's runner ends its arguments with the kernel, leaves the kernel where it belongs: a plain
+     * optional value would swallow it.
+     */
+    public static final class ModeConsumer implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec option, CommandSpec command) {
+            String next = args.isEmpty() ? null : args.peek();
+            boolean mode = next != null && (MODES.contains(next) || next.matches("[A-Za-z]+") && !isFile(next));
+            option.setValue(mode ? args.pop() : "on");
+        }
+
+        private static boolean isFile(String name) {
+            try {
+                return Files.exists(Path.of(name));
+            } catch (InvalidPathException e) {
+                return false;
+            }
+        }
+    }
+
+    private static final List<String> MODES = List.of("on", "deep", "strict");
+
     /** Installs the checker when asked for; throws IllegalArgumentException for a bad combination. */
     void install(Machine machine, PrintWriter err) {
         if (mode == null) {
@@ -45,16 +78,11 @@ public final class HeapCheckCli {
             }
             return;
         }
-        HeapOptions.Mode m = switch (mode) {
-            case "on" -> HeapOptions.Mode.ON;
-            case "deep" -> HeapOptions.Mode.DEEP;
-            case "strict" -> HeapOptions.Mode.STRICT;
-            default -> throw new IllegalArgumentException("--heap-check=" + mode + ": expected on, deep or strict");
-        };
+        HeapOptions.Mode m = mode(mode);
         if (pictureFile != null && !pictureFile.toString().matches("(?i).*\\.(png|svg)")) {
             throw new IllegalArgumentException("--heap-picture: the file name must end in .png or .svg");
         }
-        checker = HeapCheck.attach(machine, new HeapOptions(m, keepGoing, Optional.ofNullable(reportFile),
+        checker = HeapObserver.attach(machine, new HeapOptions(m, keepGoing, Optional.ofNullable(reportFile),
                 Optional.ofNullable(pictureFile)), text -> {
             err.println("limu: " + text.stripTrailing());
             err.flush();
@@ -76,6 +104,16 @@ public final class HeapCheckCli {
                     + " not in the symbol table (inlined into the callers in an optimised build): those calls are"
                     + " not seen, so only alignment, location and zeroing are checked");
         }
+    }
+
+    /** {@code --heap-check=MODE}'s level; IllegalArgumentException for another word. */
+    static HeapOptions.Mode mode(String mode) {
+        return switch (mode) {
+            case "on" -> HeapOptions.Mode.ON;
+            case "deep" -> HeapOptions.Mode.DEEP;
+            case "strict" -> HeapOptions.Mode.STRICT;
+            default -> throw new IllegalArgumentException("--heap-check=" + mode + ": expected on, deep or strict");
+        };
     }
 
     /** After the run: the violation's details, the summary, the JSON report. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.cli;
 
 import java.io.BufferedOutputStream;
@@ -24,6 +25,8 @@ import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
 import limu.emulator.Sizes;
 import limu.emulator.StopReason;
+import limu.emulator.coverage.LineCoverage;
+import limu.emulator.harness.Recording;
 import limu.emulator.unicorn.UnicornException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,6 +100,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "write COM1 output to FILE instead of stdout")
     Path serialFile;
 
+    @Option(names = "--serial-input", paramLabel = "FILE|-",
+            description = "bytes COM1 receives, from FILE or (-) stdin read to its end before boot; they arrive as"
+                    + " the UART's receive FIFO has room, so none is lost")
+    String serialInput;
+
     @Option(names = "--debugcon", paramLabel = "FILE",
             description = "write port 0xE9 output to FILE (default: stdout, mixed with serial)")
     Path debugconFile;
@@ -109,22 +117,8 @@ public final class RunCommand implements Callable<Integer> {
             description = "let a kernel that asks for 5-level paging have it (default: 4-level only)")
     boolean fiveLevel;
 
-    @Option(names = "--kaslr", arity = "0..1", paramLabel = "SEED",
-            fallbackValue = "" + limu.bootloader.BootOptions.DEFAULT_KASLR_SEED,
-            description = "slide a relocatable (PIE) kernel to a random place in the top 2 GiB as Limine's KASLR"
-                    + " does, the same place for the same SEED (default seed 1); without it such a kernel runs at"
-                    + " its link address")
-    Long kaslrSeed;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
-            description = "seed of the values the entropy request hands out (default: ${DEFAULT-VALUE}); the same"
-                    + " seed gives the same values")
-    long seed;
-
-    @Option(names = "--acpi-table", paramLabel = "NAME",
-            description = "add an optional ACPI table after QEMU's FACP, APIC, HPET, WAET (repeatable): spcr (a"
-                    + " Serial Port Console Redirection table for COM1)")
-    List<String> acpiTables = new ArrayList<>();
+    @picocli.CommandLine.Mixin
+    BootChoices boot = new BootChoices();
 
     @Option(names = "--unicorn-lib", paramLabel = "PATH",
             description = "use this libunicorn.so (2.1 or newer) instead of LIMU_UNICORN_LIB or limu's own copy")
@@ -132,6 +126,11 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-v", "--verbose"}, description = "print the boot plan (base revision, requests, memory map)")
     boolean verbose;
+
+    @Option(names = "--timings", description = "print the start-up phases and their times on stderr when the run"
+            + " ends (process start to main, option parsing, Unicorn load, ELF parse + boot plan, machine set-up,"
+            + " first guest instruction, run, exit)")
+    boolean timings;
 
     @Option(names = "--gdb", arity = "0..1", fallbackValue = "1234", paramLabel = "PORT",
             description = "serve gdb's remote protocol on 127.0.0.1:PORT (default 1234): `target remote :PORT`;"
@@ -152,11 +151,19 @@ public final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     HeapCheckCli heap = new HeapCheckCli();
 
+    @picocli.CommandLine.Mixin
+    CoverageOptions coverage = new CoverageOptions();
+
+    @picocli.CommandLine.Mixin
+    ProfileOptions profile = new ProfileOptions();
+
     private limu.emulator.gdb.SerialTap serialTap;
+    private byte[] serialInputBytes = new byte[0];
 
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        StartupTimings phases = timings ? new StartupTimings(Main.enteredNanos, Main.enteredAt) : null;
         MachineConfig config;
         try {
             config = config();
@@ -167,10 +174,25 @@ public final class RunCommand implements Callable<Integer> {
             err.println("limu: cannot open output: " + e.getMessage());
             return ExitCodes.USAGE;
         }
+        if (phases == null) {
+            return boot(config, err, null);
+        }
+        phases.parsed();
+        int code = boot(config, err, phases);
+        phases.print(err);
+        return code;
+    }
+
+    private int boot(MachineConfig config, PrintWriter err, StartupTimings phases) {
         long started = System.nanoTime();
         try (Machine machine = Machine.boot(config, kernel)) {
+            if (phases != null) {
+                phases.booted(machine.bootTimes());
+            }
             harness.watch(machine);
+            machine.queueSerialInput(serialInputBytes);
             heap.install(machine, err);
+            Recording.Recorder recorder = recording().start(machine);
             if (verbose) {
                 describe(machine.plan(), err);
             } else {
@@ -178,13 +200,20 @@ public final class RunCommand implements Callable<Integer> {
                 machine.plan().ignoredRequests().stream().filter(r -> r.contains("not supported yet"))
                         .forEach(r -> err.println("limu: warning: left unanswered: " + r));
             }
+            machine.plan().warnings().forEach(w -> err.println("limu: warning: " + w));
             limu.emulator.gdb.GdbServer gdb = startGdb(machine, err);
             StopReason reason = null;
             sun.misc.SignalHandler previous = onCtrlC(machine);
             Screenshots shots = screenshot == null ? null : Screenshots.install(machine, screenshot, err);
             limu.emulator.display.DisplayWindow window = openWindow(machine, shots, err);
             try {
+                if (phases != null) {
+                    phases.runStarts();
+                }
                 reason = gdb == null ? machine.run() : machine.run(gdb);
+                if (phases != null) {
+                    phases.runEnded();
+                }
             } finally {
                 if (gdb != null) {
                     gdb.finished(reason);   // null: the run failed; the client only loses its connection
@@ -209,6 +238,7 @@ public final class RunCommand implements Callable<Integer> {
                 err.println(fault.report());
             }
             heap.finish(reason, err);
+            writeRecording(recorder.finish(), err);
             err.flush();
             return verdict.exitCode();
         } catch (BootException e) {
@@ -270,6 +300,30 @@ public final class RunCommand implements Callable<Integer> {
             return verdict;
         } finally {
             window.close();
+        }
+    }
+
+    private Recording recording() {
+        Recording r = Recording.NONE;
+        if (coverage.enabled()) {
+            r = r.withCoverage(coverage.paths());
+        }
+        return profile.enabled() ? r.withProfile(profile.interval()) : r;
+    }
+
+    private void writeRecording(Recording.Results results, PrintWriter err) {
+        String name = kernel.getFileName().toString();
+        try {
+            if (results.coverage().isPresent()) {
+                results.coverage().get().write(coverage.file, LineCoverage.testName(name));
+                err.println("limu: coverage written to " + coverage.file);
+            }
+            if (results.profile().isPresent()) {
+                results.profile().get().write(profile.file, name);
+                err.println("limu: profile written to " + profile.file);
+            }
+        } catch (IOException e) {
+            err.println("limu: cannot write: " + e.getMessage());
         }
     }
 
@@ -346,6 +400,14 @@ public final class RunCommand implements Callable<Integer> {
         }
         Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
         long epoch = bootEpoch();
+        if (serialInput != null) {
+            try {
+                serialInputBytes = serialInput.equals("-") ? System.in.readAllBytes()
+                        : java.nio.file.Files.readAllBytes(Path.of(serialInput));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--serial-input " + serialInput + ": cannot read: " + e);
+            }
+        }
         if (gdbWait && gdbPort == null && gdbListen == null) {
             throw new IllegalArgumentException("--gdb-wait needs --gdb or --gdb-listen");
         }
@@ -355,21 +417,13 @@ public final class RunCommand implements Callable<Integer> {
         if (gdbListen != null && !gdbListen.matches(".+:\\d{1,5}")) {
             throw new IllegalArgumentException("--gdb-listen: '" + gdbListen + "' is not ADDR:PORT");
         }
-        for (String t : acpiTables) {
-            if (!limu.bootloader.BootOptions.OPTIONAL_ACPI_TABLES.contains(t.toUpperCase(java.util.Locale.ROOT))) {
-                throw new IllegalArgumentException("--acpi-table " + t + ": limu can add "
-                        + String.join(", ", limu.bootloader.BootOptions.OPTIONAL_ACPI_TABLES)
-                                .toLowerCase(java.util.Locale.ROOT));
-            }
-        }
         MachineConfig.Builder b = MachineConfig.builder(System.out).memoryBytes(bytes).cpus(cpus).cmdline(cmdline)
                 .bootEpochSeconds(epoch).fiveLevelPaging(fiveLevel).framebuffer(display).modules(files)
                 // serial on stdout is flushed at each line, so a pipe or a log sees it as it comes
                 .timeout(limit).flushEachLine(serialFile == null || harness.active())
                 .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall"))
-                .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic)
-                .kaslrSeed(kaslrSeed == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(kaslrSeed))
-                .entropySeed(seed).extraAcpiTables(acpiTables);
+                .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic);
+        boot.applyTo(b);
         b.cpus(cpus).build(); // validates before any output file is created
         OutputStream serial = System.out;
         if (serialFile != null) {

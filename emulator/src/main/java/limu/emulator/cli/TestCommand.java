@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.cli;
 
 import java.io.IOException;
@@ -20,10 +21,13 @@ import limu.emulator.Durations;
 import limu.emulator.ExitCodes;
 import limu.emulator.MachineConfig;
 import limu.emulator.Sizes;
+import limu.emulator.coverage.LineCoverage;
 import limu.emulator.harness.JUnitXml;
 import limu.emulator.harness.KernelRun;
+import limu.emulator.harness.Recording;
 import limu.emulator.harness.TestSpec;
 import limu.emulator.harness.Verdicts;
+import limu.emulator.heap.HeapOptions;
 import limu.emulator.unicorn.UnicornException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,6 +53,12 @@ public final class TestCommand implements Callable<Integer> {
 
     @Mixin
     HarnessOptions harness = new HarnessOptions();
+
+    @Mixin
+    CoverageOptions coverage = new CoverageOptions();
+
+    /** Every kernel's coverage so far, merged (under its own lock: kernels finish on pool threads). */
+    private LineCoverage mergedCoverage = LineCoverage.empty();
 
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "kernels run at once (default: the host's CPUs)")
     Integer jobs;
@@ -77,24 +87,49 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--framebuffer", paramLabel = "WxH|none", defaultValue = "1280x800", description = "framebuffer")
     String framebufferSize;
 
+    @Mixin
+    BootChoices boot = new BootChoices();
+
+    @Option(names = "--heap-check", arity = "0..1", parameterConsumer = HeapCheckCli.ModeConsumer.class,
+            paramLabel = "MODE",
+            description = {"check each kernel's global allocator as limu run --heap-check does (MODE: on, deep,"
+                    + " strict): a violation stops that kernel and fails it with exit code 18; the JUnit XML"
+                    + " failure carries the violation's line as its message and the whole report as its text"})
+    String heapCheck;
+
+    @Option(names = "--heap-report-dir", paramLabel = "DIR",
+            description = "with --heap-check: each kernel's heap summary and violations as JSON in DIR/NAME.json")
+    Path heapReportDir;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         MachineConfig config;
         TestSpec test;
+        Recording recording;
+        Optional<HeapOptions.Mode> heapMode;
         try {
             test = harness.spec();
-            config = KernelRun.testConfig(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory)).cpus(cpus)
-                    .bootEpochSeconds(date).cmdline(cmdline)
+            if (heapCheck == null && heapReportDir != null) {
+                throw new IllegalArgumentException("--heap-report-dir needs --heap-check");
+            }
+            heapMode = Optional.ofNullable(heapCheck).map(HeapCheckCli::mode);
+            if (heapReportDir != null) {
+                Files.createDirectories(heapReportDir);
+            }
+            recording = coverage.enabled() ? Recording.NONE.withCoverage(coverage.paths()) : Recording.NONE;
+            config = boot.applyTo(KernelRun.testConfig(Durations.parse(timeout)).memoryBytes(Sizes.parse(memory))
+                    .cpus(cpus).bootEpochSeconds(date).cmdline(cmdline)
                     .framebuffer(framebufferSize.equals("none") ? Optional.empty()
-                            : Optional.of(FramebufferSize.parse(framebufferSize))).build();
+                            : Optional.of(FramebufferSize.parse(framebufferSize)))).build();
             Files.createDirectories(logDir);
         } catch (IllegalArgumentException e) {
             err.println("limu: " + e.getMessage());
             return ExitCodes.USAGE;
         } catch (IOException e) {
-            err.println("limu: --log-dir " + logDir + ": " + e.getMessage());
+            err.println("limu: --log-dir " + logDir + " or --heap-report-dir " + heapReportDir + ": "
+                    + e.getMessage());
             return ExitCodes.USAGE;
         }
         int n = jobs != null ? Math.max(1, jobs) : Runtime.getRuntime().availableProcessors();
@@ -109,7 +144,7 @@ public final class TestCommand implements Callable<Integer> {
             List<Future<JUnitXml.Case>> futures = new ArrayList<>();
             for (Path k : kernels) {
                 futures.add(pool.submit(() -> {
-                    JUnitXml.Case c = runOne(k, config, test);
+                    JUnitXml.Case c = runOne(k, config, test, recording, heapMode);
                     synchronized (out) {
                         Verdicts.Verdict v = c.verdict();
                         out.printf(Locale.ROOT, "%s %-40s %6.2fs  %s%n", v.passed() ? "PASS" : "FAIL", c.name(),
@@ -134,6 +169,13 @@ public final class TestCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "limu test: %d passed, %d failed, %d kernels in %.2fs (%d at a time); logs in %s%n",
                 cases.size() - failed, failed, cases.size(), (System.nanoTime() - t0) / 1e9, n, logDir);
         out.flush();
+        if (coverage.enabled()) {
+            try {
+                mergedCoverage.write(coverage.file, "limu_test");
+            } catch (IOException e) {
+                err.println("limu: --coverage " + coverage.file + ": " + e.getMessage());
+            }
+        }
         if (harness.junitXml != null) {
             try {
                 JUnitXml.write(harness.junitXml, "limu test", cases);
@@ -144,13 +186,19 @@ public final class TestCommand implements Callable<Integer> {
         return failed == 0 ? 0 : ExitCodes.TEST_SUITE_FAILED;
     }
 
-    private JUnitXml.Case runOne(Path kernel, MachineConfig config, TestSpec test) throws IOException {
+    private JUnitXml.Case runOne(Path kernel, MachineConfig config, TestSpec test, Recording recording,
+                                 Optional<HeapOptions.Mode> heap)
+            throws IOException {
         String name = kernel.toString();
         String file = kernel.getFileName().toString();
         long t0 = System.nanoTime();
         JUnitXml.Case c;
+        Optional<HeapOptions> heapOptions = heap.map(m -> new HeapOptions(m, false,
+                Optional.ofNullable(heapReportDir).map(d -> d.resolve(file.replaceAll("\\.elf$", "") + ".json")),
+                Optional.empty()));
         try {
-            KernelRun r = KernelRun.run(kernel, config, test);
+            KernelRun r = KernelRun.run(kernel, config, test, heapOptions, false, m -> { }, recording);
+            r.recorded().coverage().ifPresent(this::mergeCoverage);
             c = new JUnitXml.Case(name, "limu.test." + file.replaceAll("\\.elf$", ""), r.wallSeconds(), r.verdict(),
                     r.serial());
         } catch (BootException e) {
@@ -161,6 +209,10 @@ public final class TestCommand implements Callable<Integer> {
         Files.writeString(logDir.resolve(file.replaceAll("\\.elf$", "") + ".log"), c.serialLog(),
                 StandardCharsets.UTF_8);
         return c;
+    }
+
+    private synchronized void mergeCoverage(LineCoverage c) {
+        mergedCoverage = mergedCoverage.merge(c);
     }
 
     private static JUnitXml.Case rejected(String name, String file, long t0, int code, String message) {

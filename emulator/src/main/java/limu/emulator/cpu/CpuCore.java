@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.cpu;
 
 import java.util.ArrayList;
@@ -67,8 +68,9 @@ public final class CpuCore implements CpuHooks {
      * Hooks every RDMSR/WRMSR (0F 32 / 0F 30, with a REX prefix too) found in
      * {@code code}, loaded at linear {@code address}. A byte pair inside another
      * instruction costs nothing: the hook fires only where an instruction starts.
-     * Code the guest writes later (user programs) is not covered: there
-     * RDMSR/WRMSR run as Unicorn does them (0 read, writes ignored).
+     * Only for engines that do not {@link Engine#scansFetchedCode() scan fetched
+     * code} themselves; there, code the guest writes later (user programs) is not
+     * covered: RDMSR/WRMSR run as Unicorn does them (0 read, writes ignored).
      */
     public int interceptMsrs(long address, byte[] code) {
         List<Long> sites = msrSites(address, code);
@@ -209,6 +211,12 @@ public final class CpuCore implements CpuHooks {
         return heapObserver != null && heapObserver.access(physical, size, write, rip);
     }
 
+    /** This CPU emulates RDMSR/WRMSR and yields on PAUSE wherever the guest executes them. */
+    @Override
+    public boolean modelsMsrs() {
+        return true;
+    }
+
     /** RDMSR/WRMSR at a hooked address: emulated, RIP moved past it; #GP at CPL > 0 or for an unknown MSR. */
     @Override
     public boolean msr() {
@@ -222,7 +230,7 @@ public final class CpuCore implements CpuHooks {
             if (engine.cpl() != 0) {
                 throw GuestFault.gp(0, "RDMSR/WRMSR at CPL " + engine.cpl());
             }
-            long pending = 0;   // the clock's slice part is only known in the RDTSC hook
+            long pending = engine.sliceBlocks();   // the running slice's work counts, as for RDTSC
             if (write) {
                 long value = (engine.read(Register.RDX) << 32) | (engine.read(Register.RAX) & 0xffffffffL);
                 msrs.write(index, value, clock.tsc(pending));

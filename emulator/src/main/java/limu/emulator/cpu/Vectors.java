@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.cpu;
 
 /** The architecture's exception vectors (Intel SDM vol. 3, table 6-1) and their classes (table 6-4). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.gdb;
 
 import java.io.IOException;
@@ -64,10 +65,13 @@ public final class GdbServer implements Debugger, AutoCloseable {
     public Resume stopped(Stop stop) {
         transport.inDebugger(true);
         try {
-            if (stop.kind() == Stop.Kind.INTERRUPTED && !transport.takeInterrupt()) {
+            boolean forAttach = stop.kind() == Stop.Kind.INTERRUPTED && !transport.takeInterrupt();
+            if (forAttach) {
                 stop = new Stop(Stop.Kind.ENTRY, stop.cpu(), 0, MemoryAccess.NONE);   // stopped for an attach
             }
-            boolean waitForClient = waitAtEntry && stop.kind() == Stop.Kind.ENTRY;
+            // only the kernel's first instruction waits for a client (--gdb-wait); a stop made for an attach
+            // that has meanwhile disconnected again runs on
+            boolean waitForClient = waitAtEntry && stop.kind() == Stop.Kind.ENTRY && !forAttach;
             dispatcher.stopped(stop, transport.client());
             while (true) {
                 if (transport.client() == null && !(waitForClient && !transport.closed())) {

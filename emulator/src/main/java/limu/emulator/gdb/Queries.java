@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.gdb;
 
 import java.nio.charset.StandardCharsets;
@@ -56,9 +57,10 @@ final class Queries {
             case "qOffsets": {
                 // gdb reads the kernel's symbols from the ELF at their link addresses; a relocated kernel runs
                 // slid by this much, and gdb adds it to every section when told here (gdb's "Remote Protocol",
-                // General Query Packets).
+                // General Query Packets). gdb takes the reply only with all three parts: without Bss it calls it
+                // malformed and keeps the link addresses.
                 String slide = Long.toHexString(machine.plan().kernelSlide());
-                return "Text=" + slide + ";Data=" + slide;
+                return "Text=" + slide + ";Data=" + slide + ";Bss=" + slide;
             }
             default:
                 break;

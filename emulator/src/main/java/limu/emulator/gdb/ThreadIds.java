@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.gdb;
 
 /** gdb thread ids: every CPU is a thread, id = CPU index + 1 (0 means "any", -1 "all"). */

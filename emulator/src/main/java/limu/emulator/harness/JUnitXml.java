@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.harness;
 
 import java.io.IOException;
@@ -6,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import limu.emulator.StopReason;
 
 /** Writes results in the JUnit XML format CI systems read (Jenkins, GitLab, GitHub actions' reporters). */
 public final class JUnitXml {
@@ -29,8 +31,15 @@ public final class JUnitXml {
             x.append(String.format(Locale.ROOT, "    <testcase name=\"%s\" classname=\"%s\" time=\"%.3f\">%n",
                     escape(c.name()), escape(c.className()), c.seconds()));
             if (!c.verdict().passed()) {
+                String message = c.verdict().message();
+                String text = message;
+                if (c.verdict().reason() instanceof StopReason.HeapViolation v) {
+                    // the violation's summary line as the message, its whole report (call, block, backtrace) as text
+                    message = v.summary();
+                    text = v.summary() + "\n" + v.report();
+                }
                 x.append(String.format("      <failure message=\"%s\" type=\"exit %d\">%s</failure>%n",
-                        escape(c.verdict().message()), c.verdict().exitCode(), escape(c.verdict().message())));
+                        escape(message), c.verdict().exitCode(), escape(text)));
             }
             x.append("      <system-out>").append(escape(c.serialLog())).append("</system-out>\n");
             x.append("    </testcase>\n");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.harness;
 
 import java.io.ByteArrayOutputStream;
@@ -5,11 +6,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Optional;
 import limu.bootloader.BootException;
 import limu.emulator.Machine;
 import limu.emulator.MachineConfig;
 import limu.emulator.MachineSnapshot;
 import limu.emulator.StopReason;
+import limu.emulator.heap.HeapChecker;
+import limu.emulator.heap.HeapObserver;
+import limu.emulator.heap.HeapOptions;
 
 /**
  * One boot shared by many tests: the kernel is booted once
@@ -19,24 +24,28 @@ import limu.emulator.StopReason;
  * on COM1's receive line (the kernel reads it after the marker) and runs to
  * the end, judged by the {@link TestSpec}. A restored run behaves exactly as a
  * fresh boot given the same input at the marker ({@link #runFresh}): same
- * serial output, blocks, instructions and virtual time. Not thread-safe: one
- * machine, used on the calling thread.
+ * serial output, blocks, instructions and virtual time. With heap checking, the
+ * checker's ledger is part of the snapshot and each restored run's summary
+ * counts only what that run did. Not thread-safe: one machine, used on the
+ * calling thread.
  */
 public final class SharedBoot implements AutoCloseable {
     private final Path kernel;
     private final TestSpec spec;
     private final Redirect serial;
     private final Machine machine;
+    private final Optional<HeapChecker> heap;
     private final MachineSnapshot snapshot;
     private final String bootLog;
     private final double bootSeconds;
 
-    private SharedBoot(Path kernel, TestSpec spec, Redirect serial, Machine machine, MachineSnapshot snapshot,
-                       String bootLog, double bootSeconds) {
+    private SharedBoot(Path kernel, TestSpec spec, Redirect serial, Machine machine, Optional<HeapChecker> heap,
+                       MachineSnapshot snapshot, String bootLog, double bootSeconds) {
         this.kernel = kernel;
         this.spec = spec;
         this.serial = serial;
         this.machine = machine;
+        this.heap = heap;
         this.snapshot = snapshot;
         this.bootLog = bootLog;
         this.bootSeconds = bootSeconds;
@@ -62,13 +71,18 @@ public final class SharedBoot implements AutoCloseable {
         }
     }
 
+    /** A machine (with its heap checker, when asked for) and the checker. */
+    private record Booted(Machine machine, Optional<HeapChecker> heap) {
+    }
+
     /** A booted machine at the marker, its serial so far (in {@code log}). */
-    private static Machine bootToMarker(Path kernel, MachineConfig config, Redirect serial,
-                                        ByteArrayOutputStream log) throws BootException {
+    private static Booted bootToMarker(Path kernel, MachineConfig config, Optional<HeapOptions> heapOptions,
+                                       Redirect serial, ByteArrayOutputStream log) throws BootException {
         serial.target = log;
         MachineConfig c = config.toBuilder().serialOutput(serial).debugconOutput(OutputStream.nullOutputStream())
                 .flushEachLine(true).build();
         Machine m = Machine.boot(c, kernel);
+        Optional<HeapChecker> heap = heapOptions.map(h -> HeapObserver.attach(m, h, text -> { }));
         StopReason r = m.runToMarker();
         if (!(r instanceof StopReason.Marker)) {
             m.close();
@@ -76,7 +90,7 @@ public final class SharedBoot implements AutoCloseable {
                     + Integer.toHexString(Machine.SNAPSHOT_MARKER_PORT) + "): " + r.message() + "\nserial:\n"
                     + log.toString(StandardCharsets.UTF_8));
         }
-        return m;
+        return new Booted(m, heap);
     }
 
     /**
@@ -84,13 +98,23 @@ public final class SharedBoot implements AutoCloseable {
      * IllegalStateException when the kernel ends before the marker.
      */
     public static SharedBoot boot(Path kernel, MachineConfig config, TestSpec spec) throws BootException {
+        return boot(kernel, config, spec, Optional.empty());
+    }
+
+    /**
+     * {@link #boot(Path, MachineConfig, TestSpec)} with heap checking when {@code heap} is present: the
+     * allocations of the boot are in the snapshot, and a restored run's heap summary shows its own.
+     */
+    public static SharedBoot boot(Path kernel, MachineConfig config, TestSpec spec, Optional<HeapOptions> heap)
+            throws BootException {
         long t0 = System.nanoTime();
         Redirect serial = new Redirect();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Machine m = bootToMarker(kernel, config, serial, log);
+        Booted b = bootToMarker(kernel, config, heap, serial, log);
+        Machine m = b.machine();
         try {
             MachineSnapshot s = m.snapshot();
-            return new SharedBoot(kernel, spec, serial, m, s, log.toString(StandardCharsets.UTF_8),
+            return new SharedBoot(kernel, spec, serial, m, b.heap(), s, log.toString(StandardCharsets.UTF_8),
                     (System.nanoTime() - t0) / 1e9);
         } catch (RuntimeException e) {
             m.close();
@@ -120,7 +144,7 @@ public final class SharedBoot implements AutoCloseable {
     public KernelRun restoreAndRun(String input) {
         long t0 = System.nanoTime();
         machine.restore(snapshot);
-        return finish(machine, serial, kernel, spec, input, t0);
+        return finish(machine, heap, serial, kernel, spec, input, t0);
     }
 
     /**
@@ -129,14 +153,22 @@ public final class SharedBoot implements AutoCloseable {
      */
     public static KernelRun runFresh(Path kernel, MachineConfig config, TestSpec spec, String input)
             throws BootException {
+        return runFresh(kernel, config, spec, Optional.empty(), input);
+    }
+
+    /** {@link #runFresh(Path, MachineConfig, TestSpec, String)} with heap checking when {@code heap} is present. */
+    public static KernelRun runFresh(Path kernel, MachineConfig config, TestSpec spec, Optional<HeapOptions> heap,
+                                     String input) throws BootException {
         long t0 = System.nanoTime();
         Redirect serial = new Redirect();
-        try (Machine m = bootToMarker(kernel, config, serial, new ByteArrayOutputStream())) {
-            return finish(m, serial, kernel, spec, input, t0);
+        Booted b = bootToMarker(kernel, config, heap, serial, new ByteArrayOutputStream());
+        try (Machine m = b.machine()) {
+            return finish(m, b.heap(), serial, kernel, spec, input, t0);
         }
     }
 
-    private static KernelRun finish(Machine m, Redirect serial, Path kernel, TestSpec spec, String input, long t0) {
+    private static KernelRun finish(Machine m, Optional<HeapChecker> heap, Redirect serial, Path kernel,
+                                    TestSpec spec, String input, long t0) {
         SerialWatch watch = new SerialWatch(OutputStream.nullOutputStream(), spec);
         serial.target = watch;
         watch.onDecided(m::requestStop);
@@ -147,7 +179,8 @@ public final class SharedBoot implements AutoCloseable {
             StopReason reason = m.run();
             Verdicts.Verdict verdict = Verdicts.judge(reason, watch, spec);
             return new KernelRun(kernel, verdict, watch.log(), m.blocks(), m.instructions(), m.virtualNanos(),
-                    m.framebuffer().map(fb -> fb.image()), (System.nanoTime() - t0) / 1e9);
+                    m.framebuffer().map(fb -> fb.image()), (System.nanoTime() - t0) / 1e9, Recording.Results.NONE,
+                    heap.map(HeapChecker::summaryValue));
         } finally {
             watch.finish();
             serial.target = OutputStream.nullOutputStream();

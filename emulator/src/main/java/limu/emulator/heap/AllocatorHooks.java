@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
 import java.util.ArrayDeque;
@@ -46,6 +47,15 @@ final class AllocatorHooks {
     private long walks;
     private long seq;
     private long callCount;
+
+    /**
+     * The hooks' part of a snapshot: the calls in progress on each CPU (innermost first), the spans still to
+     * watch and the counters. Which return addresses are hooked is not part of it: those hooks stay in the
+     * engines and are harmless where no call waits for them.
+     */
+    record State(List<List<PendingCall>> pending, List<long[]> toWatch, Set<Long> reportedRips,
+                 boolean metadataReported, long walks, long seq, long callCount) {
+    }
 
     /** A call in progress on one CPU, with the arguments normalised to the __rust_* shims' order. */
     private record PendingCall(Kind kind, long entry, long ret, long rsp, long[] args, long call, long entrySeq,
@@ -101,6 +111,32 @@ final class AllocatorHooks {
 
     long walks() {
         return walks;
+    }
+
+    /** The number the next allocator call gets. */
+    long nextCall() {
+        return callCount + 1;
+    }
+
+    State save() {
+        return new State(pending.stream().map(d -> (List<PendingCall>) List.copyOf(d)).toList(),
+                toWatch.stream().map(long[]::clone).toList(), Set.copyOf(reportedRips), metadataReported, walks, seq,
+                callCount);
+    }
+
+    void restore(State s) {
+        for (int i = 0; i < pending.size(); i++) {
+            pending.get(i).clear();
+            pending.get(i).addAll(s.pending().get(i));
+        }
+        toWatch.clear();
+        s.toWatch().forEach(w -> toWatch.add(w.clone()));
+        reportedRips.clear();
+        reportedRips.addAll(s.reportedRips());
+        metadataReported = s.metadataReported();
+        walks = s.walks();
+        seq = s.seq();
+        callCount = s.callCount();
     }
 
     /** An address hook fired on CPU {@code cpu}; true stops the machine. */
@@ -318,6 +354,10 @@ final class AllocatorHooks {
             return false;
         }
         long v = phys + plan.hhdmOffset();
+        if (ledger.spans().stream().noneMatch(sp -> Long.compareUnsigned(v, sp[0]) >= 0
+                && Long.compareUnsigned(v, sp[1]) < 0)) {
+            return false;   // a span watched since a snapshot this machine was restored to: not the heap now
+        }
         Finding stray = ledger.strayAccess(v, size);
         if (stray == null) {
             return false;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
 import java.util.ArrayList;
@@ -22,6 +23,9 @@ import limu.emulator.heap.HeapChecker.Violation;
  * handed out or given back (alignment, where it lies, overlap with a live block, double and invalid
  * frees, a layout that differs from the allocation's) and with a stray access; it never reads guest
  * memory.
+ *
+ * <p>The tallies (calls, bytes, peak, live blocks by site) count one run: from power-on, or from the
+ * snapshot a machine was restored to ({@link #restore}), whose blocks stay live but are not the run's.
  */
 final class BlockLedger {
     private static final int FREED_HISTORY = 100_000;
@@ -42,7 +46,15 @@ final class BlockLedger {
     private final TreeMap<Long, Block> freedByAddress = new TreeMap<>();
     private final List<long[]> spans = new ArrayList<>();
     private final long[] calls = new long[Kind.values().length];
-    private long nullReturns, liveBytes, peakLiveBytes, totalAllocatedBytes;
+    private long nullReturns, liveBytes, totalAllocatedBytes;
+    /** The first call of this run: live blocks made by earlier calls (before a snapshot) are not its own. */
+    private long firstCall;
+    private long runLiveBytes, peakLiveBytes;
+
+    /** Everything the ledger knows, as a snapshot keeps it (the maps are copies no one changes). */
+    record State(TreeMap<Long, Block> live, LinkedHashMap<Long, Block> freed, TreeMap<Long, Block> freedByAddress,
+                 List<long[]> spans, long liveBytes) {
+    }
 
     /**
      * Blocks must lie in {@code memoryMap}'s usable memory seen through the HHDM at {@code hhdm}, never in
@@ -82,6 +94,55 @@ final class BlockLedger {
         return liveBytes;
     }
 
+    /** Bytes in the live blocks this run allocated. */
+    long runLiveBytes() {
+        return runLiveBytes;
+    }
+
+    /** The live blocks this run allocated (all of them when the run started at power-on). */
+    List<Block> runLiveBlocks() {
+        return live.values().stream().filter(this::ownedByRun).toList();
+    }
+
+    private boolean ownedByRun(Block b) {
+        return b.call() >= firstCall;
+    }
+
+    /** The ledger as it is now; the tallies are not kept (a restored run starts its own). */
+    State save() {
+        return new State(new TreeMap<>(live), copy(freed), new TreeMap<>(freedByAddress),
+                spans.stream().map(long[]::clone).toList(), liveBytes);
+    }
+
+    /**
+     * Puts back the blocks and spans of {@code s} and starts a run whose first allocator call is
+     * {@code firstCall}: the tallies count from zero, and the blocks live in {@code s} are not the run's.
+     */
+    void restore(State s, long firstCall) {
+        live.clear();
+        live.putAll(s.live());
+        freed.clear();
+        freed.putAll(s.freed());
+        freedByAddress.clear();
+        freedByAddress.putAll(s.freedByAddress());
+        spans.clear();
+        s.spans().forEach(x -> spans.add(x.clone()));
+        liveBytes = s.liveBytes();
+        java.util.Arrays.fill(calls, 0);
+        nullReturns = 0;
+        totalAllocatedBytes = 0;
+        runLiveBytes = 0;
+        peakLiveBytes = 0;
+        this.firstCall = firstCall;
+    }
+
+    private static LinkedHashMap<Long, Block> copy(LinkedHashMap<Long, Block> m) {
+        LinkedHashMap<Long, Block> c = new LinkedHashMap<>(Math.max(16, m.size() * 2));
+        c.putAll(m);
+        return c;
+    }
+
+    /** The peak of {@link #runLiveBytes()} in this run. */
     long peakLiveBytes() {
         return peakLiveBytes;
     }
@@ -185,7 +246,10 @@ final class BlockLedger {
         }
         liveBytes += size;
         totalAllocatedBytes += size;
-        peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+        if (ownedByRun(b)) {
+            runLiveBytes += size;
+            peakLiveBytes = Math.max(peakLiveBytes, runLiveBytes);
+        }
         return null;
     }
 
@@ -220,6 +284,9 @@ final class BlockLedger {
     private void removeLive(Block b) {
         if (live.remove(b.ptr()) != null) {
             liveBytes -= b.size();
+            if (ownedByRun(b)) {
+                runLiveBytes -= b.size();
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
 /** What the block ledger found wrong: the rule broken, the block it concerns (or null), and why. */

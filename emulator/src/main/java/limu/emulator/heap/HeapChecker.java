@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
 import java.io.IOException;
@@ -6,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
 import limu.bootloader.BootPlan;
+import limu.emulator.ExecutionObserver;
 import limu.emulator.GuestMemory;
 import limu.emulator.StopReason;
 import limu.emulator.unicorn.Engine;
@@ -52,6 +54,10 @@ public final class HeapChecker {
     private final BlockLedger ledger;
     private final HeapReports reports;
     private final AllocatorHooks hooks;
+
+    /** The checker's part of a machine snapshot. */
+    record State(BlockLedger.State ledger, AllocatorHooks.State hooks) implements ExecutionObserver.State {
+    }
 
     public HeapChecker(HeapOptions options, BootPlan plan, GuestMemory memory, List<Engine> engines,
                        Consumer<String> log) {
@@ -127,6 +133,26 @@ public final class HeapChecker {
 
     public String summary() {
         return reports.summary(freeChunks(), hooks.walks(), walker.availabilityFound());
+    }
+
+    /** The exit summary as a value (the run's calls, live blocks by call site, violations with their reports). */
+    public HeapSummary summaryValue() {
+        return reports.value(summary());
+    }
+
+    /** The ledger, the calls in progress and the counters, for a machine snapshot (between runs). */
+    State save() {
+        return new State(ledger.save(), hooks.save());
+    }
+
+    /**
+     * Back to a snapshot's state, starting a new run: its tallies and violations count from here, and the
+     * blocks live at the snapshot are not the run's own.
+     */
+    void restore(State s) {
+        hooks.restore(s.hooks());
+        ledger.restore(s.ledger(), hooks.nextCall());
+        reports.restart();
     }
 
     public long liveBlocks() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
 import java.io.IOException;
@@ -44,6 +45,22 @@ final class HeapReports {
 
     List<Report> violations() {
         return violations;
+    }
+
+    /** A restored run starts with no violation reported and no stop asked for. */
+    void restart() {
+        violations.clear();
+        stop = null;
+    }
+
+    /** The exit summary as a value; {@code text} is {@link #summary}'s. */
+    HeapSummary value(String text) {
+        List<HeapSummary.SiteTally> sites = new ArrayList<>();
+        liveBySite().forEach((site, c) -> sites.add(new HeapSummary.SiteTally(site, c[0], c[1])));
+        return new HeapSummary(ledger.calls(Kind.ALLOC), ledger.calls(Kind.ALLOC_ZEROED), ledger.calls(Kind.REALLOC),
+                ledger.calls(Kind.DEALLOC), ledger.nullReturns(), ledger.totalAllocatedBytes(), ledger.peakLiveBytes(),
+                ledger.tracksLifetimes(), ledger.runLiveBlocks().size(), ledger.runLiveBytes(), sites,
+                List.copyOf(violations), text);
     }
 
     /** Reports what the ledger found about call {@code call} ({@code kind} null: an access); true stops. */
@@ -95,7 +112,7 @@ final class HeapReports {
                 ledger.calls(Kind.DEALLOC), ledger.nullReturns(), ledger.totalAllocatedBytes(),
                 ledger.peakLiveBytes()));
         b.append(ledger.tracksLifetimes() ? String.format("heap: live at exit: %d blocks, %d bytes",
-                ledger.liveBlocks().size(), ledger.liveBytes())
+                ledger.runLiveBlocks().size(), ledger.runLiveBytes())
                 : "heap: live at exit: unknown (frees are not seen: " + String.join(", ", entries.missing())
                         + " inlined)");
         liveBySite().entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(10)
@@ -118,7 +135,7 @@ final class HeapReports {
     /** Live blocks and bytes per call site, in the order the blocks were allocated. */
     private Map<String, long[]> liveBySite() {
         Map<String, long[]> m = new LinkedHashMap<>();
-        for (Block x : ledger.liveBlocks()) {
+        for (Block x : ledger.runLiveBlocks()) {
             long[] c = m.computeIfAbsent(unwinder.site(x.frames()), k -> new long[2]);
             c[0]++;
             c[1] += x.size();
@@ -137,7 +154,7 @@ final class HeapReports {
         j.append("},\n");
         j.append(String.format("  \"nullReturns\": %d,%n  \"totalAllocatedBytes\": %d,%n  \"peakLiveBytes\": %d,%n"
                 + "  \"liveBlocks\": %d,%n  \"liveBytes\": %d,%n", ledger.nullReturns(), ledger.totalAllocatedBytes(),
-                ledger.peakLiveBytes(), ledger.liveBlocks().size(), ledger.liveBytes()));
+                ledger.peakLiveBytes(), ledger.runLiveBlocks().size(), ledger.runLiveBytes()));
         j.append("  \"liveBySite\": [");
         boolean first = true;
         for (Map.Entry<String, long[]> en : liveBySite().entrySet()) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
 import java.nio.ByteBuffer;
@@ -13,9 +14,10 @@ import limu.emulator.unicorn.Engine;
  * Backtraces for heap reports, from a stack scan: the words above RSP that point into the kernel's
  * executable segments just after a CALL instruction. The kernels limu targets keep no frame pointers
  * and limu does not unwind DWARF CFI, so a stale return address can show up; a direct CALL whose
- * target is not the function the previous frame is in is skipped for that reason.
+ * target is not the function the previous frame is in is skipped for that reason. The profiler
+ * ({@code limu.emulator.profile}) unwinds its samples the same way.
  */
-final class StackUnwinder {
+public final class StackUnwinder {
     private static final int SCAN_BYTES = 2048;
     private static final int MAX_FRAMES = 12;
 
@@ -31,7 +33,7 @@ final class StackUnwinder {
     private final long imageStart, imageEnd;
 
     /** Reads the kernel's code through {@code reader}'s page tables (it is loaded by now). */
-    StackUnwinder(ElfFile kernel, Engine reader) {
+    public StackUnwinder(ElfFile kernel, Engine reader) {
         this.kernel = kernel;
         long lo = -1, hi = 0;   // unsigned
         for (ElfFile.Segment s : kernel.segments()) {
@@ -57,7 +59,7 @@ final class StackUnwinder {
     }
 
     /** {@code inside}: RSP is inside a function's frame (an access), not at a call's return address. */
-    long[] backtrace(Engine e, long rsp, long callee, boolean inside) {
+    public long[] backtrace(Engine e, long rsp, long callee, boolean inside) {
         int len = (int) Math.min(SCAN_BYTES, 4096 - (rsp & 4095) + 4096);
         byte[] stack = new byte[len];
         if (!e.readVirtual(rsp, stack)) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.unicorn;
 
 /**
@@ -46,6 +47,15 @@ public interface CpuHooks {
 
     /** An RDMSR/WRMSR at a hooked address (RIP at it). Returns false to stop the machine. */
     default boolean msr() {
+        return false;
+    }
+
+    /**
+     * Whether these hooks model the CPU's MSRs and PAUSE: only then does the engine scan every page the guest
+     * executes for RDMSR/WRMSR/PAUSE and hook them ({@link Engine#scansFetchedCode()}); an engine that models no
+     * CPU keeps Unicorn's own RDMSR/WRMSR.
+     */
+    default boolean modelsMsrs() {
         return false;
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.unicorn;
 
 /**
@@ -88,6 +89,28 @@ public interface Engine extends AutoCloseable {
      * STI shadow). Safe to call from inside hooks.
      */
     void setInterruptPending(boolean pending);
+
+    /**
+     * True when RDMSR, WRMSR and PAUSE are intercepted in every page this CPU fetches code from,
+     * so {@link #interceptMsrAccessAt} is not needed.
+     */
+    default boolean scansFetchedCode() {
+        return false;
+    }
+
+    /**
+     * The next slices end at their {@code pauses}-th PAUSE instruction ({@link RunExit#YIELDED}),
+     * before it runs; 0: PAUSE never ends a slice. Only where {@link #scansFetchedCode()}.
+     */
+    default void setPauseYield(int pauses) {
+    }
+
+    /**
+     * The running slice ends after at most {@code blocks} more blocks (a timer armed inside the
+     * slice is due then). Safe to call from inside hooks; ignored between slices.
+     */
+    default void limitSliceBudget(long blocks) {
+    }
 
     /** Ends the running slice at the next block boundary (another CPU has work to see now). */
     default void yieldSlice() {
@@ -185,6 +208,19 @@ public interface Engine extends AutoCloseable {
      */
     default void restoreContext(Object context) {
         throw new UnsupportedOperationException("this engine cannot restore its state");
+    }
+
+    /**
+     * Counts every translation block this engine executes from now on, by start address and size
+     * ({@code on}), or stops counting. The cost is one table update per executed block.
+     */
+    default void recordBlocks(boolean on) {
+        throw new UnsupportedOperationException("this engine cannot record executed blocks");
+    }
+
+    /** The blocks executed since {@link #recordBlocks} turned recording on. */
+    default java.util.List<ExecutedBlock> recordedBlocks() {
+        return java.util.List.of();
     }
 
     @Override

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.unicorn;
 
 /** The x86_64 registers the machine reads and writes as plain 64-bit values. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.unicorn;
 
 /** Why one slice of execution ended; mirrors the STOP_* codes of limu_shim.c. */
@@ -28,7 +29,9 @@ public enum RunExit {
     /** An interrupt was marked pending and RFLAGS.IF now lets it in (past any STI shadow). */
     INTERRUPT_WINDOW,
     /** An observer of an {@link Engine#setAddressHook address hook} asked to stop, before the instruction at {@link Slice#address()}. */
-    ADDRESS_HOOK;
+    ADDRESS_HOOK,
+    /** A CPU spinning with PAUSE gave the rest of its slice away ({@link Engine#setPauseYield}). */
+    YIELDED;
 
     static RunExit ofCode(long code) {
         return switch ((int) code) {
@@ -44,6 +47,7 @@ public enum RunExit {
             case 10 -> STEPPED;
             case 11 -> INTERRUPT_WINDOW;
             case 12 -> ADDRESS_HOOK;
+            case 13 -> YIELDED;
             default -> throw new IllegalStateException("shim stop code " + code);
         };
     }

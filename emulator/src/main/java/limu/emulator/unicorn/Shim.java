@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.unicorn;
 
 import java.nio.file.Path;
@@ -72,6 +73,19 @@ final class Shim {
 
     static native void addMsrHook(long shim, long address);
 
+    // code scan (limu_shim.c, "Code scan")
+
+    /** Hooks RDMSR/WRMSR/PAUSE in every page the CPU fetches from; false without the shim's page walk. */
+    static native boolean scanFetchedCode(long shim);
+
+    static native void setPauseYield(long shim, int pauses);
+
+    /** Pages scanned, RDMSR/WRMSR sites hooked, PAUSE sites hooked, slices yielded. */
+    static native long[] codeScanCounts(long shim);
+
+    /** Ends the running slice after at most {@code blocks} more blocks (from inside hooks). */
+    static native void limitSliceBudget(long shim, long blocks);
+
     /** One segment cache (0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS), hidden flags untouched (limu_shim.c). */
     static native void setSegment(long shim, int index, int selector, long base, int limit, int flags);
 
@@ -97,4 +111,12 @@ final class Shim {
 
     /** Heap watch (limu_shim section "Heap watch"): memory hooks on [physBegin, physEnd], inclusive. */
     static native boolean addHeapWatch(long shim, long physBegin, long physEnd);
+
+    // coverage (limu_shim.c, "Coverage")
+
+    /** Starts counting executed blocks afresh ({@code on}), or stops and forgets them. */
+    static native void recordBlocks(long shim, boolean on);
+
+    /** {address, size, count} for every block executed since {@link #recordBlocks} turned recording on. */
+    static native long[] recordedBlocks(long shim);
 }

@@ -1,6 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.unicorn;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.nio.file.Path;
@@ -26,6 +29,7 @@ public final class UnicornEngine implements Engine {
     private final long uc;
     final long shim;
     private final boolean guestPaging;
+    private boolean scansFetchedCode;
     private final long[] one = new long[1];
     private final long[] out = new long[7];
     private boolean closed;
@@ -43,6 +47,13 @@ public final class UnicornEngine implements Engine {
      * (for measurements: every store to a page the guest may execute then takes Unicorn's slow path).
      */
     public static final String UNICORN_MMU_PROPERTY = "limu.unicornMmu";
+
+    /**
+     * The system property that, set to {@code false}, turns off the scan of fetched code pages for
+     * RDMSR, WRMSR and PAUSE (for measurements: only the kernel image's RDMSR/WRMSR are then
+     * intercepted, and PAUSE never yields).
+     */
+    public static final String CODE_SCAN_PROPERTY = "limu.codeScan";
 
     /**
      * The calibrating engines ({@link ContextLayout}) keep Unicorn's own MMU: they locate where Unicorn
@@ -64,6 +75,9 @@ public final class UnicornEngine implements Engine {
         uc = handle[0];
         try {
             shim = Shim.attach(uc, hooks, countInstructions, guestPaging);
+            scansFetchedCode = guestPaging && hooks.modelsMsrs()
+                    && !"false".equals(System.getProperty(CODE_SCAN_PROPERTY))
+                    && Shim.scanFetchedCode(shim);
         } catch (RuntimeException e) {
             Uc.uc_close(uc);
             throw e;
@@ -358,6 +372,27 @@ public final class UnicornEngine implements Engine {
     }
 
     @Override
+    public boolean scansFetchedCode() {
+        return scansFetchedCode;
+    }
+
+    @Override
+    public void setPauseYield(int pauses) {
+        Shim.setPauseYield(shim, pauses);
+    }
+
+    @Override
+    public void limitSliceBudget(long blocks) {
+        Shim.limitSliceBudget(shim, blocks);
+    }
+
+    /** What the code scan did so far: pages scanned, RDMSR/WRMSR sites and PAUSE sites hooked, slices yielded. */
+    public CodeScanCounts codeScanCounts() {
+        long[] c = Shim.codeScanCounts(shim);
+        return new CodeScanCounts(c[0], c[1], c[2], c[3]);
+    }
+
+    @Override
     public Slice run(long blockBudget) {
         long rip = read(Register.RIP);
         int err = Shim.run(shim, rip, blockBudget, out);
@@ -366,6 +401,21 @@ public final class UnicornEngine implements Engine {
             UnicornException.check(err, String.format("uc_emu_start at 0x%x", rip));
         }
         return new Slice(exit, (int) out[1], out[2], MemoryAccess.ofUnicorn(out[3]), (int) out[4], out[5], out[6]);
+    }
+
+    @Override
+    public void recordBlocks(boolean on) {
+        Shim.recordBlocks(shim, on);
+    }
+
+    @Override
+    public List<ExecutedBlock> recordedBlocks() {
+        long[] v = Shim.recordedBlocks(shim);
+        List<ExecutedBlock> blocks = new ArrayList<>(v.length / 3);
+        for (int i = 0; i + 2 < v.length; i += 3) {
+            blocks.add(new ExecutedBlock(v[i], (int) v[i + 1], v[i + 2]));
+        }
+        return blocks;
     }
 
     @Override

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.unicorn;
 
 /** A Unicorn call failed, or Unicorn cannot be used; the message says which and why. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -164,5 +165,44 @@ class BlockLedgerTest {
         l.countCall(AllocatorEntryPoints.Kind.ALLOC);
         assertEquals(2, l.calls(AllocatorEntryPoints.Kind.REALLOC));
         assertEquals(1, l.calls(AllocatorEntryPoints.Kind.ALLOC));
+    }
+
+    @Test
+    void aRestoredLedgerIsTheSnapshotsAndItsTalliesCountOnlyTheNewRun() {
+        BlockLedger l = ledger(true);
+        Block kept = block(HEAP + 0x410, 32, 8, 0);
+        Block freedEarly = block(HEAP + 0x440, 16, 8, 0);
+        assertNull(l.allocate(kept));
+        assertNull(l.allocate(freedEarly));
+        l.free(freedEarly, 0, 3, NO_FRAMES);
+        l.addSpan(HEAP, HEAP + 0x10_0000);
+        BlockLedger.State marker = l.save();
+
+        // the first run after the marker frees the kept block and allocates one of its own
+        Block own = Block.allocated(HEAP + 0x800, 64, 8, 0, 10, NO_FRAMES, ++seq, ++seq);
+        l.restore(marker, 10);
+        l.free(kept, 0, 11, NO_FRAMES);
+        assertNull(l.allocate(own));
+        assertEquals(List.of(own), l.runLiveBlocks());
+        assertEquals(64, l.runLiveBytes());
+        assertEquals(64, l.liveBytes());
+
+        // the second run starts from the marker again: the kept block is live, the first run's block never was
+        l.restore(marker, 10);
+        assertSame(kept, l.live(HEAP + 0x410));
+        assertNull(l.live(HEAP + 0x800));
+        assertEquals(32, l.liveBytes());
+        assertEquals(0, l.runLiveBytes());
+        assertEquals(0, l.peakLiveBytes());
+        assertEquals(0, l.totalAllocatedBytes());
+        assertTrue(l.runLiveBlocks().isEmpty(), "blocks live at the snapshot are not the run's own");
+        assertEquals(Violation.INVALID_FREE, l.checkRelease(HEAP + 0x800, 64, 8).kind());
+        assertEquals(Violation.DOUBLE_FREE, l.checkRelease(HEAP + 0x440, 16, 8).kind(), "freed before the marker");
+        assertEquals(Violation.USE_AFTER_FREE, l.strayAccess(HEAP + 0x448, 8).kind());
+        assertNull(l.checkRelease(HEAP + 0x410, 32, 8));
+        assertEquals(1, l.spans().size());
+        Block again = Block.allocated(HEAP + 0x900, 8, 8, 0, 12, NO_FRAMES, ++seq, ++seq);
+        assertNull(l.allocate(again));
+        assertEquals(8, l.peakLiveBytes());
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
 import java.util.ArrayList;
@@ -9,11 +10,14 @@ import limu.emulator.Machine;
 import limu.emulator.StopReason;
 import limu.emulator.unicorn.Engine;
 
-/** {@code --heap-check} attached to a machine: the {@link HeapChecker} as the run loop sees it. */
-public final class HeapCheck implements ExecutionObserver {
+/**
+ * {@code --heap-check} attached to a machine: the {@link HeapChecker} as the run loop sees it. Its
+ * state (ledger, calls in progress on each CPU, counters) is part of the machine's snapshots.
+ */
+public final class HeapObserver implements ExecutionObserver {
     private final HeapChecker checker;
 
-    private HeapCheck(HeapChecker checker) {
+    private HeapObserver(HeapChecker checker) {
         this.checker = checker;
     }
 
@@ -27,7 +31,7 @@ public final class HeapCheck implements ExecutionObserver {
             engines.add(machine.engine(i));
         }
         HeapChecker checker = new HeapChecker(options, machine.plan(), machine.memory(), List.copyOf(engines), log);
-        machine.attach(new HeapCheck(checker));
+        machine.attach(new HeapObserver(checker));
         checker.install();
         return checker;
     }
@@ -47,9 +51,18 @@ public final class HeapCheck implements ExecutionObserver {
         return Optional.ofNullable(checker.stop());
     }
 
-    /** The checker's hooks and shadow state are not part of a snapshot. */
     @Override
     public Optional<String> snapshotRefusal() {
-        return Optional.of("snapshots are not supported with --heap-check");
+        return Optional.empty();
+    }
+
+    @Override
+    public State saveState() {
+        return checker.save();
+    }
+
+    @Override
+    public void restoreState(State state) {
+        checker.restore((HeapChecker.State) state);
     }
 }
