@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! Passes the workspace's shared linker script (absolute path, so the build
 //! works from any working directory).
 use std::path::PathBuf;

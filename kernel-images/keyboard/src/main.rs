@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 //! `keyboard`: a crate-free kernel that drives the PS/2 keyboard the way a
 //! PC driver does, takes its interrupts on IRQ 1 through the 8259s, echoes
 //! every byte it reads to serial and draws typed keys on the framebuffer.

@@ -294,6 +294,14 @@ public final class Serial16550 implements Device, Snapshottable<SerialState> {
         return (mcr & MCR_RTS) != 0 && !loopback();
     }
 
+    /**
+     * True when a received byte interrupts the CPU: IER's RX data interrupt is on and MCR.OUT2 connects the chip's
+     * INTR pin to the PC's IRQ line. A guest waiting in HLT can then be woken by input.
+     */
+    public boolean receiveInterruptEnabled() {
+        return (ier & IER_RX_DATA) != 0 && (mcr & MCR_OUT2) != 0;
+    }
+
     /** How many bytes {@link #receive} can take now without an overrun (0 in loopback mode). */
     public int receiveCapacity() {
         return loopback() ? 0 : rxCapacity() - rxCount;

@@ -530,4 +530,18 @@ class Serial16550Test {
         outb(MCR, 0x0B);
         assertTrue(uart.readyToReceive());
     }
+
+    @Test
+    void receiveInterruptNeedsBothTheRxDataEnableAndOut2() {
+        assertFalse(uart.receiveInterruptEnabled(), "IER and MCR are 0 after reset");
+        outb(IER, 0x01);
+        assertFalse(uart.receiveInterruptEnabled(), "OUT2 off: INTR does not reach the IRQ line");
+        outb(MCR, 0x08);
+        assertTrue(uart.receiveInterruptEnabled());
+        outb(IER, 0x02);
+        assertFalse(uart.receiveInterruptEnabled(), "THR-empty alone wakes nobody on input");
+        outb(LCR, 0x80);
+        outb(IER, 0x01);   // DLM, not IER
+        assertFalse(uart.receiveInterruptEnabled());
+    }
 }

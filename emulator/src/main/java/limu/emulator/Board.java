@@ -73,7 +73,9 @@ final class Board {
     };
     private final Serial16550 com1;
     /** Bytes waiting to arrive on COM1's receive line. */
-    private final java.util.ArrayDeque<Byte> serialInput = new java.util.ArrayDeque<>();
+    private final SerialInput serialInput = new SerialInput();
+    /** When {@link #flushOutputsIfDue} last flushed (System.nanoTime). */
+    private long lastFlush;
     private final DebugExit debugExit;
     private final DebugConsole debugcon;
     private final List<LocalApic> lapics = new ArrayList<>();
@@ -351,41 +353,50 @@ final class Board {
 
     /** Queues bytes for COM1's receive line; {@link #feedSerialInput()} hands them over as its FIFO has room. */
     void queueSerialInput(byte[] bytes) {
-        for (byte b : bytes) {
-            serialInput.addLast(b);
-        }
+        serialInput.queue(bytes);
+    }
+
+    /** COM1's bytes after the queued ones come from {@code source}. */
+    void attachSerialSource(SerialSource source) {
+        serialInput.attach(source);
     }
 
     /**
-     * Moves queued input into COM1's receive FIFO as a terminal with RTS/CTS flow control sends it: only while the
-     * guest asserts RTS (so nothing arrives before its driver has set the UART up) and as much as fits, so a line is
-     * never overrun. Called between slices, so when bytes arrive depends only on the guest's work. True if any moved.
+     * Moves queued and attached input into COM1's receive FIFO as a terminal with RTS/CTS flow control sends it (see
+     * {@link SerialInput}). Called between slices. True if any moved.
      */
     boolean feedSerialInput() {
-        int n = com1.readyToReceive() ? Math.min(serialInput.size(), com1.receiveCapacity()) : 0;
-        if (n == 0) {
-            return false;
-        }
-        byte[] bytes = new byte[n];
-        for (int i = 0; i < n; i++) {
-            bytes[i] = serialInput.removeFirst();
-        }
-        com1.receive(bytes);
-        return true;
+        return serialInput.feed(com1);
     }
 
     /** True while queued input waits for room in COM1's FIFO. */
     boolean serialInputPending() {
-        return !serialInput.isEmpty();
+        return serialInput.queuedPending();
+    }
+
+    /** True when the next bytes of the attached serial source could wake a CPU waiting in HLT (see {@link SerialInput}). */
+    boolean serialInputAwaited() {
+        return serialInput.awaitsSource(com1);
     }
 
     /** A restored machine has not been sent the input queued after its snapshot. */
     void dropSerialInput() {
-        serialInput.clear();
+        serialInput.dropQueued();
+    }
+
+    /**
+     * Flushes the outputs when {@code periodNanos} have passed since the last time: a prompt or an echoed key
+     * without a line end reaches a terminal or a network client within that time.
+     */
+    void flushOutputsIfDue(long nowNanos, long periodNanos) {
+        if (nowNanos - lastFlush >= periodNanos) {
+            flushOutputs();
+        }
     }
 
     /** Hands buffered serial and debugcon bytes to their streams now. */
     void flushOutputs() {
+        lastFlush = System.nanoTime();
         com1.flush();
         debugcon.flush();
         try {

@@ -31,6 +31,8 @@ public final class ExitCodes {
     public static final int INTERRUPTED = 14;
     /** With --display window: the user closed the window while the machine ran. */
     public static final int WINDOW_CLOSED = 30;
+    /** The serial console's Ctrl-A x stopped the machine (QEMU's quit key). */
+    public static final int CONSOLE_QUIT = 32;
     /** With --heap-check: the kernel's allocator was used wrongly (double free, overlap, ...); see limu.emulator.heap. */
     public static final int HEAP_VIOLATION = 18;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator;
 
 import java.util.ArrayDeque;
@@ -9,7 +10,7 @@ import limu.devices.Ps2Key;
  * Keys typed on the host (a display window's thread) on their way to the guest's keyboard,
  * which the run loop hands over between slices. With input attached, a machine whose CPUs all
  * wait in HLT for an interrupt waits for the next key instead of ending: the keyboard can still
- * wake it. Thread-safe.
+ * wake it. Serial input that arrives ({@link #wake()}) ends such a wait too. Thread-safe.
  */
 final class HostInput {
     /** A key went down ({@code down}) or up. */
@@ -19,6 +20,8 @@ final class HostInput {
     private final ArrayDeque<KeyChange> keys = new ArrayDeque<>();
     private boolean attached;
     private boolean stopRequested;
+    /** Something other than a key arrived (serial input) since the last {@link #await}. */
+    private boolean woken;
 
     synchronized void attach(boolean on) {
         attached = on;
@@ -56,10 +59,17 @@ final class HostInput {
         return s;
     }
 
-    /** Waits until a key arrives, a stop is requested or {@code millis} pass. */
+    /** Ends an {@link #await} in progress or the next one: host input other than keys arrived. */
+    synchronized void wake() {
+        woken = true;
+        notifyAll();
+    }
+
+    /** Waits until a key arrives, a stop is requested, {@link #wake()} is called or {@code millis} pass. */
     synchronized void await(long millis) throws InterruptedException {
-        if (keys.isEmpty() && !stopRequested && millis > 0) {
+        if (keys.isEmpty() && !stopRequested && !woken && millis > 0) {
             wait(millis);
         }
+        woken = false;
     }
 }

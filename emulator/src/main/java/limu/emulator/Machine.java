@@ -271,6 +271,17 @@ public final class Machine implements AutoCloseable {
         board.queueSerialInput(bytes);
     }
 
+    /**
+     * COM1's input, after any bytes queued with {@link #queueSerialInput}, comes from {@code source} (before a run):
+     * taken between slices as the guest's receive FIFO has room while it asserts RTS. While the source may still
+     * send, a machine whose CPUs all wait in HLT for an interrupt the input could raise waits for it instead of
+     * ending as halted. A {@link #restore} keeps the source where it is: bytes taken are not taken again.
+     */
+    public void attachSerialInput(SerialSource source) {
+        board.attachSerialSource(source);
+        source.onArrival(input::wake);
+    }
+
     /** Runs until the guest exits, halts, crashes, or the timeout passes (see {@link RunLoop}). */
     public StopReason run() {
         return run(Debugger.NONE);

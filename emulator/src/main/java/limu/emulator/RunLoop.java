@@ -34,6 +34,11 @@ final class RunLoop {
      * A spin-wait loop runs a PAUSE an iteration; the lock holder gets the host instead.
      */
     static final int PAUSES_BEFORE_YIELD = 32;
+    /**
+     * Output without a line end (a prompt, an echoed key) is handed to its stream at least this often, so a
+     * terminal or a network client sees it as it is typed.
+     */
+    static final long OUTPUT_FLUSH_NANOS = 20_000_000;
 
     /** The loop's counters, kept across runs (a restored run slices as the original). */
     record Progress(long blocks, long instructions, int idleSkips, int turn) {
@@ -118,6 +123,7 @@ final class RunLoop {
                     board.hostKey(k.key(), k.down());
                 }
                 board.feedSerialInput();
+                board.flushOutputsIfDue(System.nanoTime(), OUTPUT_FLUSH_NANOS);
                 if (wakeInterruptedCpus()) {
                     idleSkips = 0;
                 }
@@ -129,7 +135,8 @@ final class RunLoop {
                     if (waitForNextTimer()) {
                         continue;
                     }
-                    if (input.attached() && haltedWithInterruptsEnabled()) {
+                    if ((input.attached() || board.serialInputAwaited()) && haltedWithInterruptsEnabled()) {
+                        board.flushOutputs();   // the prompt the guest waits behind
                         if (awaitHostInput(deadline)) {
                             return new StopReason.Interrupted();
                         }
@@ -340,8 +347,9 @@ final class RunLoop {
     }
 
     /**
-     * Every CPU waits in HLT and only a host key can wake one: waits for it (virtual time stands
-     * still meanwhile). True when a stop was requested instead; the loop checks the timeout.
+     * Every CPU waits in HLT and only host input (a key, serial bytes) can wake one: waits for it
+     * (virtual time stands still meanwhile). True when a stop was requested instead; the loop
+     * checks the timeout.
      */
     private boolean awaitHostInput(long deadline) {
         try {

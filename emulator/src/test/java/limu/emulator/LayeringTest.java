@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     private static final Path SOURCES = Path.of("src/main/java/limu/emulator");
     private static final Pattern TOOL_USE = Pattern.compile(
-            "^(?!\\s*(/?\\*|//)).*\\blimu\\.emulator\\.(cli|gdb|heap|harness|bench|display)\\.", Pattern.MULTILINE);
+            "^(?!\\s*(/?\\*|//)).*\\blimu\\.emulator\\.(cli|gdb|heap|harness|bench|display|console)\\.", Pattern.MULTILINE);
 
     @Test
     void theMachineImportsNoTool() throws IOException {

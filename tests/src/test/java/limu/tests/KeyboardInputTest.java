@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 package limu.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -71,8 +72,12 @@ class KeyboardInputTest {
         waitFor("keyboard: ready", () -> serial().contains("keyboard: ready\n"));
         Thread.sleep(200);   // the machine now waits in hlt for a key
         assertFalse(run.isDone(), "a halted machine with keys attached waits: " + serial());
+        assertEquals("", glyphAt(m, 0), "the first text cell is blank before a key");
         m.pressKey(Ps2Key.Q);
         m.releaseKey(Ps2Key.Q);
+        waitFor("key Q", () -> serial().contains("key Q\n"));
+        // the kernel's 5x7 font, 4x4 pixels a dot: Q, drawn in the first text cell
+        assertEquals(".###.\n#...#\n#...#\n#...#\n#.#.#\n#..#.\n.##.#\n", glyphAt(m, 0));
         m.pressKey(Ps2Key.RIGHT_CTRL);
         m.releaseKey(Ps2Key.RIGHT_CTRL);
         m.pressKey(Ps2Key.F7);
@@ -84,6 +89,30 @@ class KeyboardInputTest {
         StopReason r = run.get(120, TimeUnit.SECONDS);
         assertEquals(new StopReason.GuestExit(0x10, 33), r, serial());
         assertTrue(serial().endsWith("scancode 0x01\nkeyboard: escape\n"), serial());
+    }
+
+    /**
+     * The 5x7 dots of text cell {@code column} on the keyboard kernel's first text line ('#' ink, '.' background),
+     * or "" when the cell is all background. Cells are 24x36 pixels from x = 16, the line at a quarter of the height
+     * plus 72, each dot 4x4 pixels (sampled at its centre).
+     */
+    private static String glyphAt(Machine m, int column) {
+        limu.emulator.Framebuffer fb = m.framebuffer().orElseThrow();
+        int x0 = 16 + column * 24;
+        int y0 = fb.height() / 4 + 72;
+        StringBuilder dots = new StringBuilder();
+        boolean ink = false;
+        for (int row = 0; row < 7; row++) {
+            for (int col = 0; col < 5; col++) {
+                int rgb = fb.pixel(x0 + col * 4 + 2, y0 + row * 4 + 2);
+                assertTrue(rgb == 0xF0F0F0 || rgb == 0x202040, String.format("pixel 0x%06x is neither ink nor"
+                        + " background", rgb));
+                ink |= rgb == 0xF0F0F0;
+                dots.append(rgb == 0xF0F0F0 ? '#' : '.');
+            }
+            dots.append('\n');
+        }
+        return ink ? dots.toString() : "";
     }
 
     @Test

@@ -29,7 +29,8 @@ import picocli.CommandLine.Command;
             "24:an --expect never matched, or the output differs from --expect-file",
             "26:a serial line matched --fail-on",
             "28:limu test: at least one kernel failed",
-            "30:--display window: the window was closed while the machine ran"})
+            "30:--display window: the window was closed while the machine ran",
+            "32:the serial console's Ctrl-A x stopped the machine"})
 public final class Main {
     /** The subcommands by name, in the order help lists them. */
     private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();

@@ -96,13 +96,18 @@ public final class RunCommand implements Callable<Integer> {
             description = "the executable cmdline the kernel receives")
     String cmdline;
 
-    @Option(names = "--serial", paramLabel = "FILE",
-            description = "write COM1 output to FILE instead of stdout")
-    Path serialFile;
+    @Option(names = "--serial", paramLabel = "stdio|file:PATH|tcp:[HOST]:PORT[,wait]", defaultValue = "stdio",
+            description = {"COM1's other end. stdio (default): output on stdout, input from stdin (a terminal becomes"
+                    + " a console in raw mode: Ctrl-A x quits with exit code 32, Ctrl-A h lists the keys; a pipe or"
+                    + " file is read as the guest takes it). file:PATH (or a bare PATH): output to PATH, no input."
+                    + " tcp:[HOST]:PORT: a server (loopback unless HOST) for one client, its bytes the input;"
+                    + " ,wait starts the kernel once a client is connected"})
+    String serialTo;
 
     @Option(names = "--serial-input", paramLabel = "FILE|-",
-            description = "bytes COM1 receives, from FILE or (-) stdin read to its end before boot; they arrive as"
-                    + " the UART's receive FIFO has room, so none is lost")
+            description = "COM1's input from FILE (read as the guest takes it: the same file gives the same run) or"
+                    + " - (stdin), instead of what --serial gives; bytes arrive as the UART's receive FIFO has room"
+                    + " while the guest asserts RTS, so none is lost")
     String serialInput;
 
     @Option(names = "--debugcon", paramLabel = "FILE",
@@ -158,29 +163,35 @@ public final class RunCommand implements Callable<Integer> {
     ProfileOptions profile = new ProfileOptions();
 
     private limu.emulator.gdb.SerialTap serialTap;
-    private byte[] serialInputBytes = new byte[0];
+    private limu.emulator.console.SerialConsole console;
 
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         StartupTimings phases = timings ? new StartupTimings(Main.enteredNanos, Main.enteredAt) : null;
-        MachineConfig config;
         try {
-            config = config();
-        } catch (IllegalArgumentException e) {
-            err.println("limu: " + e.getMessage());
-            return ExitCodes.USAGE;
-        } catch (IOException e) {
-            err.println("limu: cannot open output: " + e.getMessage());
-            return ExitCodes.USAGE;
+            MachineConfig config;
+            try {
+                config = config(err);
+            } catch (IllegalArgumentException e) {
+                err.println("limu: " + e.getMessage());
+                return ExitCodes.USAGE;
+            } catch (IOException e) {
+                err.println("limu: cannot open output: " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
+            if (phases == null) {
+                return boot(config, err, null);
+            }
+            phases.parsed();
+            int code = boot(config, err, phases);
+            phases.print(err);
+            return code;
+        } finally {
+            if (console != null) {
+                console.close();   // the terminal is back as it was, whatever ended the run
+            }
         }
-        if (phases == null) {
-            return boot(config, err, null);
-        }
-        phases.parsed();
-        int code = boot(config, err, phases);
-        phases.print(err);
-        return code;
     }
 
     private int boot(MachineConfig config, PrintWriter err, StartupTimings phases) {
@@ -190,7 +201,6 @@ public final class RunCommand implements Callable<Integer> {
                 phases.booted(machine.bootTimes());
             }
             harness.watch(machine);
-            machine.queueSerialInput(serialInputBytes);
             heap.install(machine, err);
             Recording.Recorder recorder = recording().start(machine);
             if (verbose) {
@@ -207,6 +217,7 @@ public final class RunCommand implements Callable<Integer> {
             Screenshots shots = screenshot == null ? null : Screenshots.install(machine, screenshot, err);
             limu.emulator.display.DisplayWindow window = openWindow(machine, shots, err);
             try {
+                console.attach(machine);
                 if (phases != null) {
                     phases.runStarts();
                 }
@@ -214,7 +225,11 @@ public final class RunCommand implements Callable<Integer> {
                 if (phases != null) {
                     phases.runEnded();
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reason = new StopReason.Interrupted();
             } finally {
+                console.detach();
                 if (gdb != null) {
                     gdb.finished(reason);   // null: the run failed; the client only loses its connection
                 }
@@ -228,6 +243,10 @@ public final class RunCommand implements Callable<Integer> {
                 shots.writeFinal();
             }
             var verdict = harness.judge(reason, kernel, (System.nanoTime() - started) / 1e9, err);
+            if (console.quitRequested() && reason instanceof StopReason.Interrupted) {
+                verdict = new limu.emulator.harness.Verdicts.Verdict(ExitCodes.CONSOLE_QUIT, false,
+                        limu.emulator.console.SerialConsole.QUIT_MESSAGE, reason);
+            }
             if (window != null) {
                 verdict = windowVerdict(window, reason, verdict, err);
             }
@@ -374,7 +393,7 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private MachineConfig config() throws IOException {
+    private MachineConfig config(PrintWriter err) throws IOException {
         long bytes = Sizes.parse(memory);
         Optional<FramebufferSize> display = framebufferSize.equals("none") ? Optional.empty()
                 : Optional.of(FramebufferSize.parse(framebufferSize));
@@ -400,14 +419,6 @@ public final class RunCommand implements Callable<Integer> {
         }
         Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
         long epoch = bootEpoch();
-        if (serialInput != null) {
-            try {
-                serialInputBytes = serialInput.equals("-") ? System.in.readAllBytes()
-                        : java.nio.file.Files.readAllBytes(Path.of(serialInput));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("--serial-input " + serialInput + ": cannot read: " + e);
-            }
-        }
         if (gdbWait && gdbPort == null && gdbListen == null) {
             throw new IllegalArgumentException("--gdb-wait needs --gdb or --gdb-listen");
         }
@@ -419,16 +430,15 @@ public final class RunCommand implements Callable<Integer> {
         }
         MachineConfig.Builder b = MachineConfig.builder(System.out).memoryBytes(bytes).cpus(cpus).cmdline(cmdline)
                 .bootEpochSeconds(epoch).fiveLevelPaging(fiveLevel).framebuffer(display).modules(files)
-                // serial on stdout is flushed at each line, so a pipe or a log sees it as it comes
-                .timeout(limit).flushEachLine(serialFile == null || harness.active())
+                // serial output is handed over at each line (and at least every few ms), so a terminal, a pipe,
+                // a log file or a network client sees it as it comes
+                .timeout(limit).flushEachLine(true)
                 .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall"))
                 .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic);
         boot.applyTo(b);
         b.cpus(cpus).build(); // validates before any output file is created
-        OutputStream serial = System.out;
-        if (serialFile != null) {
-            serial = new BufferedOutputStream(new FileOutputStream(serialFile.toFile()));
-        }
+        console = limu.emulator.console.SerialConsole.open(serialTo, serialInput, System.out, err, verbose);
+        OutputStream serial = console.output();
         if (gdbPort != null || gdbListen != null) {
             serial = serialTap = new limu.emulator.gdb.SerialTap(serial, 1 << 16);
         }
@@ -440,9 +450,7 @@ public final class RunCommand implements Callable<Integer> {
 
     private void closeFiles(MachineConfig config) {
         try {
-            if (serialFile != null) {
-                config.serialOutput().close();
-            }
+            config.serialOutput().flush();   // the console closes its own file
             if (debugconFile != null) {
                 config.debugconOutput().close();
             }
