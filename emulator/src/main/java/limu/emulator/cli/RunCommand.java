@@ -36,8 +36,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code limu run KERNEL}: boot one kernel, serial on stdout, and exit with a code that says how it ended. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Boot a Limine-protocol kernel ELF. Serial (COM1) goes to stdout; limu's own messages",
-            "go to stderr, prefixed 'limu:'. See 'limu --help' for the exit codes."})
+        description = {"Boot a Limine-protocol kernel ELF. Serial (COM1) goes to stdout and takes its input from",
+            "stdin (see --serial); limu's own messages go to stderr, prefixed 'limu:'. See 'limu --help' for the exit",
+            "codes."})
 public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
