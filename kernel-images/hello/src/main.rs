@@ -19,6 +19,7 @@ mod entry;
 #[macro_use]
 extern crate kernel_support;
 
+use kernel_support::checks::{parse_u64, trim, Checks, Memmap, KERNEL_REGION_START, MAX_MEMMAP};
 use kernel_support::{io, limine};
 
 use core::fmt;
@@ -127,108 +128,15 @@ static mut DATA_PATTERN: [u8; 64] = pattern(0xc3);
 static mut BSS_ARRAY: [u64; 2048] = [0; 2048];
 
 const EXPECTED_HHDM: u64 = 0xffff_8000_0000_0000;
-const KERNEL_REGION_START: u64 = 0xffff_ffff_8000_0000;
-const MAX_MEMMAP: usize = 256;
 const PAGE: u64 = 4096;
 
 // ---------------------------------------------------------------------------
-
-/// Counts and prints checks.
-struct Checks {
-    total: u32,
-    failed: u32,
-}
-
-impl Checks {
-    fn check(&mut self, what: &str, ok: bool, details: fmt::Arguments<'_>) -> bool {
-        self.total += 1;
-        if ok {
-            println!("ok: {}", what);
-        } else {
-            self.failed += 1;
-            println!("FAIL: {} ({})", what, details);
-        }
-        ok
-    }
-}
-
-/// The memory map, copied out of the response.
-struct Memmap {
-    entries: [MemmapEntry; MAX_MEMMAP],
-    len: usize,
-}
-
-impl Memmap {
-    fn iter(&self) -> impl Iterator<Item = &MemmapEntry> {
-        self.entries[..self.len].iter()
-    }
-
-    /// The first entry containing `addr`.
-    fn region_of(&self, addr: u64) -> Option<MemmapEntry> {
-        self.iter()
-            .find(|e| e.base <= addr && addr < e.base.saturating_add(e.length))
-            .copied()
-    }
-
-    /// Whether [lo, hi) is covered by (possibly several adjacent) entries
-    /// whose type satisfies `pred`.
-    fn covered(&self, lo: u64, hi: u64, pred: impl Fn(u64) -> bool) -> bool {
-        let mut cursor = lo;
-        while cursor < hi {
-            let next = self
-                .iter()
-                .filter(|e| pred(e.entry_type) && e.base <= cursor)
-                .map(|e| e.base.saturating_add(e.length))
-                .filter(|&end| end > cursor)
-                .max();
-            match next {
-                Some(end) => cursor = end,
-                None => return false,
-            }
-        }
-        true
-    }
-
-    /// Whether [lo, hi) is mapped in the HHDM under base revision 3
-    /// (USABLE, BOOTLOADER_RECLAIMABLE, EXECUTABLE_AND_MODULES, FRAMEBUFFER).
-    fn hhdm_mapped(&self, lo: u64, hi: u64) -> bool {
-        self.covered(lo, hi, |t| {
-            matches!(
-                t,
-                MEMMAP_USABLE | MEMMAP_BOOTLOADER_RECLAIMABLE | MEMMAP_EXECUTABLE_AND_MODULES | MEMMAP_FRAMEBUFFER
-            )
-        })
-    }
-}
 
 fn cmdline() -> &'static [u8] {
     match unsafe { response(&raw const EXECUTABLE_CMDLINE) } {
         Some(r) => unsafe { c_str(r.cmdline, 4096) },
         None => &[],
     }
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &s[start..end]
-}
-
-fn parse_u64(s: &[u8]) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &b in s {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((b - b'0') as u64)?;
-    }
-    Some(v)
 }
 
 /// Called by the entry stub in `entry.rs` with a 16-byte aligned stack.
@@ -266,7 +174,7 @@ pub extern "C" fn hello_main() -> ! {
         io::exit(EXIT_SUCCESS);
     }
 
-    let mut c = Checks { total: 0, failed: 0 };
+    let mut c = Checks::new();
     run_checks(&mut c);
     println!("hello: {} checks, {} failed", c.total, c.failed);
     io::exit(if c.failed == 0 { EXIT_SUCCESS } else { EXIT_FAILURE })
@@ -394,14 +302,7 @@ fn run_checks(c: &mut Checks) {
     }
 
     // --- memory map -----------------------------------------------------------
-    let mut map = Memmap {
-        entries: [MemmapEntry {
-            base: 0,
-            length: 0,
-            entry_type: 0,
-        }; MAX_MEMMAP],
-        len: 0,
-    };
+    let mut map = Memmap::empty();
     let memmap = unsafe { response(&raw const MEMMAP) };
     c.check("memory map present", memmap.is_some(), format_args!("no response"));
     if let Some(r) = memmap {

@@ -17,7 +17,7 @@ impl Checks {
         Checks { total: 0, failed: 0 }
     }
 
-    pub fn check(&mut self, what: fmt::Arguments<'_>, ok: bool, details: fmt::Arguments<'_>) -> bool {
+    pub fn check(&mut self, what: impl fmt::Display, ok: bool, details: fmt::Arguments<'_>) -> bool {
         self.total += 1;
         if ok {
             println!("ok: {}", what);
@@ -87,6 +87,17 @@ impl Memmap {
             }
         }
         true
+    }
+
+    /// Whether [lo, hi) is mapped in the HHDM under base revision 3 and later
+    /// (USABLE, BOOTLOADER_RECLAIMABLE, EXECUTABLE_AND_MODULES, FRAMEBUFFER).
+    pub fn hhdm_mapped(&self, lo: u64, hi: u64) -> bool {
+        self.covered(lo, hi, |t| {
+            matches!(
+                t,
+                MEMMAP_USABLE | MEMMAP_BOOTLOADER_RECLAIMABLE | MEMMAP_EXECUTABLE_AND_MODULES | MEMMAP_FRAMEBUFFER
+            )
+        })
     }
 
     /// Type name of the entry containing `addr` ("NONE" if none does).

@@ -98,13 +98,6 @@ public final class DwarfInlines {
         return index.frames(address, lines);
     }
 
-    /** Malformed input: ends the unit being read. */
-    private static final class Malformed extends RuntimeException {
-        Malformed() {
-            super(null, null, false, false);
-        }
-    }
-
     /** A unit's header fields that reading its entries needs. */
     private record Unit(int start, int end, int dieStart, int version, int offsetSize, int addressSize,
                         long abbrevOffset, long baseAddress, long strOffsetsBase, long addrBase, long rnglistsBase,
@@ -362,19 +355,16 @@ public final class DwarfInlines {
     private static final int V_RANGE_INDEX = 11;
 
     /** Reads .debug_info: every unit once for the tree, then single entries for names. */
-    private static final class Reader {
+    private static final class Reader extends DwarfCursor {
         private final Sections s;
-        private final byte[] b;
         private final Map<Long, Map<Integer, Abbrev>> abbrevTables = new HashMap<>();
-        private int pos;
-        private int limit;
         // the last attribute value read
         private int kind;
         private long value;
 
         Reader(Sections sections) {
+            super(sections.info(), 0, 0);
             this.s = sections;
-            this.b = sections.info() == null ? new byte[0] : sections.info();
         }
 
         Index readTree() {
@@ -386,7 +376,7 @@ public final class DwarfInlines {
                 int before = entries.n;
                 try {
                     next = unitEnd(start);
-                } catch (Malformed | ArithmeticException e) {
+                } catch (DwarfCursor.Malformed | ArithmeticException e) {
                     break;   // no length to skip by
                 }
                 try {
@@ -395,11 +385,11 @@ public final class DwarfInlines {
                         units.add(u);
                         try {
                             readEntries(u, units.size() - 1, entries);
-                        } catch (Malformed | ArithmeticException e) {
+                        } catch (DwarfCursor.Malformed | ArithmeticException e) {
                             entries.n = before;   // a unit's entries only when all of it could be read
                         }
                     }
-                } catch (Malformed | ArithmeticException e) {
+                } catch (DwarfCursor.Malformed | ArithmeticException e) {
                     entries.n = before;
                 }
                 if (next <= start) {
@@ -417,10 +407,10 @@ public final class DwarfInlines {
             if (length == 0xFFFF_FFFFL) {
                 length = u64();
             } else if (length >= 0xFFFF_FFF0L) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             if (Long.compareUnsigned(length, b.length - pos) > 0) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             return (int) (pos + length);
         }
@@ -454,14 +444,14 @@ public final class DwarfInlines {
                 addressSize = u8();
             }
             if (addressSize != 8 && addressSize != 4) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             Unit u = new Unit(start, end, pos, version, offsetSize, addressSize, abbrevOffset, 0, -1, -1, -1, -1);
             Map<Integer, Abbrev> table = abbrevs(abbrevOffset);
             long code = uleb();
             Abbrev a = table.get((int) code);
             if (code == 0 || a == null) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             if (a.tag() != TAG_COMPILE_UNIT && a.tag() != TAG_PARTIAL_UNIT && a.tag() != TAG_SKELETON_UNIT) {
                 return u;
@@ -517,7 +507,7 @@ public final class DwarfInlines {
                 }
                 Abbrev a = table.get((int) code);
                 if (a == null || code > Integer.MAX_VALUE) {
-                    throw new Malformed();
+                    throw new DwarfCursor.Malformed();
                 }
                 int tag = a.tag();
                 boolean wanted = tag == TAG_SUBPROGRAM || tag == TAG_INLINED_SUBROUTINE;
@@ -569,7 +559,7 @@ public final class DwarfInlines {
                 }
                 if (a.children()) {
                     if (++depth >= MAX_DEPTH) {
-                        throw new Malformed();
+                        throw new DwarfCursor.Malformed();
                     }
                     if (depth == enclosing.length) {
                         enclosing = Arrays.copyOf(enclosing, depth * 2);
@@ -645,7 +635,8 @@ public final class DwarfInlines {
                 return new long[0];
             }
             List<Long> out = new ArrayList<>();
-            RangeCursor c = new RangeCursor(r, (int) offset, u.addressSize());
+            DwarfCursor c = new DwarfCursor(r, (int) offset, r.length);
+            int addressSize = u.addressSize();
             long base = u.baseAddress();
             for (int guard = 0; guard < 1 << 20; guard++) {
                 int op = c.u8();
@@ -666,16 +657,16 @@ public final class DwarfInlines {
                         long a = c.uleb();
                         addRange(out, base + a, base + c.uleb());
                     }
-                    case 5 -> base = c.addr();                                    // base_address
+                    case 5 -> base = c.fixed(addressSize);                                    // base_address
                     case 6 -> {                                                   // start_end
-                        long a = c.addr();
-                        addRange(out, a, c.addr());
+                        long a = c.fixed(addressSize);
+                        addRange(out, a, c.fixed(addressSize));
                     }
                     case 7 -> {                                                   // start_length
-                        long a = c.addr();
+                        long a = c.fixed(addressSize);
                         addRange(out, a, a + c.uleb());
                     }
-                    default -> throw new Malformed();
+                    default -> throw new DwarfCursor.Malformed();
                 }
             }
             return toArray(out);
@@ -702,7 +693,7 @@ public final class DwarfInlines {
             byte[] a = s.addr();
             long at = u.addrBase() + index * u.addressSize();
             if (a == null || index < 0 || at < 0 || at + u.addressSize() > a.length) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             return u.addressSize() == 8 ? LittleEndian.u64(a, (int) at) : LittleEndian.u32(a, (int) at);
         }
@@ -755,7 +746,7 @@ public final class DwarfInlines {
                     at = next;
                 }
                 return fallback;
-            } catch (Malformed | ArithmeticException e) {
+            } catch (DwarfCursor.Malformed | ArithmeticException e) {
                 return null;
             }
         }
@@ -821,9 +812,9 @@ public final class DwarfInlines {
         private Map<Integer, Abbrev> readAbbrevs(long offset) {
             byte[] ab = s.abbrev();
             if (ab == null || offset < 0 || offset >= ab.length) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
-            RangeCursor c = new RangeCursor(ab, (int) offset, 8);
+            DwarfCursor c = new DwarfCursor(ab, (int) offset, ab.length);
             Map<Integer, Abbrev> table = new HashMap<>();
             while (true) {
                 long code = c.uleb();
@@ -842,7 +833,7 @@ public final class DwarfInlines {
                     long constant = form == FORM_IMPLICIT_CONST ? c.sleb() : 0;
                     specs.add(new long[]{attribute, form, constant});
                     if (specs.size() > 4096) {
-                        throw new Malformed();
+                        throw new DwarfCursor.Malformed();
                     }
                 }
                 int[] attributes = new int[specs.size()];
@@ -954,154 +945,16 @@ public final class DwarfInlines {
                 case FORM_INDIRECT -> {
                     long f = uleb();
                     if (f == FORM_INDIRECT || f == FORM_IMPLICIT_CONST || f > 0xffff) {
-                        throw new Malformed();
+                        throw new DwarfCursor.Malformed();
                     }
                     read((int) f, 0, u);
                 }
-                default -> throw new Malformed();
+                default -> throw new DwarfCursor.Malformed();
             }
             if (form == FORM_REF1 || form == FORM_REF2 || form == FORM_REF4 || form == FORM_REF8
                     || form == FORM_REF_UDATA) {
                 kind = V_UNIT_REF;
             }
-        }
-
-        private long fixed(int size) {
-            long v = 0;
-            for (int i = 0; i < size; i++) {
-                v |= (long) u8() << (8 * i);
-            }
-            return v;
-        }
-
-        private long offset(int size) {
-            return size == 8 ? u64() : u32();
-        }
-
-        private void need(int count) {
-            if (count < 0 || count > limit - pos) {
-                throw new Malformed();
-            }
-        }
-
-        private void skip(int count) {
-            need(count);
-            pos += count;
-        }
-
-        private void skipLong(long count) {
-            if (count < 0 || count > limit - pos) {
-                throw new Malformed();
-            }
-            pos += (int) count;
-        }
-
-        private int u8() {
-            need(1);
-            return b[pos++] & 0xFF;
-        }
-
-        private int u16() {
-            need(2);
-            int v = LittleEndian.u16(b, pos);
-            pos += 2;
-            return v;
-        }
-
-        private long u32() {
-            need(4);
-            long v = LittleEndian.u32(b, pos);
-            pos += 4;
-            return v;
-        }
-
-        private long u64() {
-            need(8);
-            long v = LittleEndian.u64(b, pos);
-            pos += 8;
-            return v;
-        }
-
-        private long uleb() {
-            return Leb.uleb(this::u8);
-        }
-
-        private long sleb() {
-            return Leb.sleb(this::u8);
-        }
-    }
-
-    /** Sequential reads over another section's bytes. */
-    private static final class RangeCursor {
-        private final byte[] b;
-        private final int addressSize;
-        private int pos;
-
-        RangeCursor(byte[] b, int pos, int addressSize) {
-            this.b = b;
-            this.pos = pos;
-            this.addressSize = addressSize;
-        }
-
-        int u8() {
-            if (pos >= b.length) {
-                throw new Malformed();
-            }
-            return b[pos++] & 0xFF;
-        }
-
-        long addr() {
-            long v = 0;
-            for (int i = 0; i < addressSize; i++) {
-                v |= (long) u8() << (8 * i);
-            }
-            return v;
-        }
-
-        long uleb() {
-            return Leb.uleb(this::u8);
-        }
-
-        long sleb() {
-            return Leb.sleb(this::u8);
-        }
-    }
-
-    /** LEB128 (DWARF 5, 7.6) over a byte source that throws at its end. */
-    private static final class Leb {
-        private Leb() {
-        }
-
-        static long uleb(java.util.function.IntSupplier next) {
-            long v = 0;
-            int shift = 0;
-            while (true) {
-                int x = next.getAsInt();
-                if (shift < 64) {
-                    v |= (long) (x & 0x7F) << shift;
-                }
-                shift += 7;
-                if ((x & 0x80) == 0) {
-                    return v;
-                }
-            }
-        }
-
-        static long sleb(java.util.function.IntSupplier next) {
-            long v = 0;
-            int shift = 0;
-            int x;
-            do {
-                x = next.getAsInt();
-                if (shift < 64) {
-                    v |= (long) (x & 0x7F) << shift;
-                }
-                shift += 7;
-            } while ((x & 0x80) != 0);
-            if (shift < 64 && (x & 0x40) != 0) {
-                v |= -1L << shift;
-            }
-            return v;
         }
     }
 }

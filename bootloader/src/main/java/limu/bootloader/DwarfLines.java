@@ -178,19 +178,9 @@ public final class DwarfLines {
         return keys.length == 0;
     }
 
-    /** A malformed unit. */
-    private static final class Malformed extends RuntimeException {
-        Malformed() {
-            super(null, null, false, false);
-        }
-    }
-
-    private static final class Parser {
-        private final byte[] b;
+    private static final class Parser extends DwarfCursor {
         private final byte[] lineStr;
         private final byte[] str;
-        private int pos;
-        private int limit;
         // rows, appended in program order
         private long[] addr = new long[1024];
         private int[] line = new int[1024];
@@ -204,7 +194,7 @@ public final class DwarfLines {
         private List<String> fileTable;
 
         Parser(byte[] line, byte[] lineStr, byte[] str) {
-            this.b = line == null ? new byte[0] : line;
+            super(line, 0, 0);
             this.lineStr = lineStr;
             this.str = str;
         }
@@ -216,7 +206,7 @@ public final class DwarfLines {
                 int rowsBefore = n;
                 try {
                     next = unit(unit);
-                } catch (Malformed | ArithmeticException e) {
+                } catch (DwarfCursor.Malformed | ArithmeticException e) {
                     n = rowsBefore;   // a unit's rows only when its whole program ran
                     break;
                 }
@@ -267,10 +257,10 @@ public final class DwarfLines {
                 length = u64();
                 offsetSize = 8;
             } else if (length >= 0xFFFF_FFF0L) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             if (Long.compareUnsigned(length, b.length - pos) > 0) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             int end = (int) (pos + length);
             limit = end;
@@ -285,7 +275,7 @@ public final class DwarfLines {
             }
             long headerLength = offsetSize == 8 ? u64() : u32();
             if (Long.compareUnsigned(headerLength, end - pos) > 0) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             int program = (int) (pos + headerLength);
             int minInst = u8();
@@ -297,7 +287,7 @@ public final class DwarfLines {
             int lineRange = u8();
             int opcodeBase = u8();
             if (lineRange == 0) {
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             int[] argCounts = new int[Math.max(opcodeBase, 1)];
             for (int i = 1; i < opcodeBase; i++) {
@@ -339,7 +329,7 @@ public final class DwarfLines {
             }
             long count = uleb();
             if (count < 0 || count > limit - pos) {   // every entry takes at least a byte
-                throw new Malformed();
+                throw new DwarfCursor.Malformed();
             }
             for (long e = 0; e < count; e++) {
                 int before = pos;
@@ -355,7 +345,7 @@ public final class DwarfLines {
                     }
                 }
                 if (pos == before) {
-                    throw new Malformed();
+                    throw new DwarfCursor.Malformed();
                 }
                 String p = path == null ? "?" : path;
                 out.add(dirs == null ? p : dir == 0 ? p : join(dirs, dir, p));
@@ -390,7 +380,7 @@ public final class DwarfLines {
                     case 0 -> {
                         long len = uleb();
                         if (len <= 0 || len > end - pos) {
-                            throw new Malformed();
+                            throw new DwarfCursor.Malformed();
                         }
                         int next = (int) (pos + len);
                         int sub = u8();
@@ -411,7 +401,7 @@ public final class DwarfLines {
                                 String f = cstring();
                                 long d = uleb();
                                 if (fileNames.size() > 1 << 20) {
-                                    throw new Malformed();
+                                    throw new DwarfCursor.Malformed();
                                 }
                                 fileNames.add(join(dirs, d, f));
                             }
@@ -514,7 +504,7 @@ public final class DwarfLines {
                 case 0x0a -> skip(u8());                     // block1
                 case 0x03 -> skip(u16());                    // block2
                 case 0x04 -> skipLong(u32());                // block4
-                default -> throw new Malformed();
+                default -> throw new DwarfCursor.Malformed();
             }
         }
 
@@ -528,92 +518,6 @@ public final class DwarfLines {
                 end++;
             }
             return new String(table, start, end - start, StandardCharsets.UTF_8);
-        }
-
-        private void need(int count) {
-            if (count < 0 || count > limit - pos) {
-                throw new Malformed();
-            }
-        }
-
-        private void skip(int count) {
-            need(count);
-            pos += count;
-        }
-
-        private void skipLong(long count) {
-            if (count < 0 || count > limit - pos) {
-                throw new Malformed();
-            }
-            pos += (int) count;
-        }
-
-        private int u8() {
-            need(1);
-            return b[pos++] & 0xFF;
-        }
-
-        private int u16() {
-            need(2);
-            int v = LittleEndian.u16(b, pos);
-            pos += 2;
-            return v;
-        }
-
-        private long u32() {
-            need(4);
-            long v = LittleEndian.u32(b, pos);
-            pos += 4;
-            return v;
-        }
-
-        private long u64() {
-            need(8);
-            long v = LittleEndian.u64(b, pos);
-            pos += 8;
-            return v;
-        }
-
-        private long uleb() {
-            long v = 0;
-            int shift = 0;
-            while (true) {
-                int x = u8();
-                if (shift < 64) {
-                    v |= (long) (x & 0x7F) << shift;
-                }
-                shift += 7;
-                if ((x & 0x80) == 0) {
-                    return v;
-                }
-            }
-        }
-
-        private long sleb() {
-            long v = 0;
-            int shift = 0;
-            int x;
-            do {
-                x = u8();
-                if (shift < 64) {
-                    v |= (long) (x & 0x7F) << shift;
-                }
-                shift += 7;
-            } while ((x & 0x80) != 0);
-            if (shift < 64 && (x & 0x40) != 0) {
-                v |= -1L << shift;
-            }
-            return v;
-        }
-
-        private String cstring() {
-            int start = pos;
-            while (true) {
-                need(1);
-                if (b[pos++] == 0) {
-                    return new String(b, start, pos - 1 - start, StandardCharsets.UTF_8);
-                }
-            }
         }
     }
 }

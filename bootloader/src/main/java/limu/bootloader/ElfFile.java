@@ -197,6 +197,18 @@ public final class ElfFile {
         return symbolizer.lookup(vaddr);
     }
 
+    /**
+     * Where the symbol {@link #symbolize} would name {@code vaddr} by starts (its value), or 0 when no symbol
+     * covers it: the unwinders ask this for every frame, so it builds no name.
+     */
+    public synchronized long symbolStart(long vaddr) {
+        if (symbolizer == null) {
+            symbolizer = new Symbolizer(symbols);
+        }
+        int i = symbolizer.covering(vaddr);
+        return i < 0 ? 0 : symbolizer.sorted[i].value();
+    }
+
     /** The DWARF {@code .debug_line} table (empty if the file has none), parsed on first use. */
     public synchronized DwarfLines lines() {
         if (lines == null) {
@@ -516,6 +528,16 @@ public final class ElfFile {
         }
 
         Optional<String> lookup(long vaddr) {
+            int i = covering(vaddr);
+            if (i < 0) {
+                return Optional.empty();
+            }
+            long offset = vaddr - sorted[i].value();
+            return Optional.of(name(i) + (offset == 0 ? "" : "+0x" + Long.toHexString(offset)));
+        }
+
+        /** The index in {@link #sorted} of the symbol naming {@code vaddr}, or -1. */
+        int covering(long vaddr) {
             long key = vaddr ^ Long.MIN_VALUE;
             int i = Arrays.binarySearch(starts, key);
             if (i >= 0) {
@@ -529,13 +551,13 @@ public final class ElfFile {
                 Symbol s = sorted[i];
                 long offset = vaddr - s.value();
                 if (offset == 0 || Long.compareUnsigned(offset, s.size()) < 0) {
-                    return Optional.of(name(i) + (offset == 0 ? "" : "+0x" + Long.toHexString(offset)));
+                    return i;
                 }
                 if (i == 0 || (maxEnds[i - 1] <= key && starts[i - 1] != key)) {
                     break;
                 }
             }
-            return Optional.empty();
+            return -1;
         }
 
         private String name(int i) {

@@ -153,6 +153,13 @@ class ElfFileTest {
         assertEquals(Optional.empty(), elf.symbolize(TestKernel.TEXT + 0x81));
         assertEquals(Optional.empty(), elf.symbolize(0));
         assertEquals(Optional.empty(), elf.symbolize(-1));
+
+        // the start the unwinders use agrees with the name's offset, without building the name
+        assertEquals(TestKernel.ENTRY, elf.symbolStart(TestKernel.ENTRY + 0x1f));
+        assertEquals(TestKernel.TEXT + 0x40, elf.symbolStart(TestKernel.TEXT + 0x44));
+        assertEquals(TestKernel.TEXT + 0x80, elf.symbolStart(TestKernel.TEXT + 0x80));
+        assertEquals(0, elf.symbolStart(TestKernel.ENTRY + 0x20));
+        assertEquals(0, elf.symbolStart(-1));
     }
 
     @Test

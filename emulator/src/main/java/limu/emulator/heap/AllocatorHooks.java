@@ -217,11 +217,12 @@ final class AllocatorHooks {
                     break;
                 }
                 long ptr = args[0], size = args[1], align = args[2];
-                String what = kind == Kind.DEALLOC ? String.format("__rust_dealloc(0x%x, size %d, align %d)", ptr, size,
-                        align) : String.format("%s(0x%x, old size %d, align %d, new size %d)",
-                        kind == Kind.REALLOC ? "__rust_realloc" : kind.label, ptr, size, align, args[3]);
                 Finding bad = ledger.checkRelease(ptr, size, align);
                 if (bad != null) {
+                    // the call's text is made only for a report: every allocator call passes here
+                    String what = kind == Kind.DEALLOC ? String.format("__rust_dealloc(0x%x, size %d, align %d)", ptr,
+                            size, align) : String.format("%s(0x%x, old size %d, align %d, new size %d)",
+                            kind == Kind.REALLOC ? "__rust_realloc" : kind.label, ptr, size, align, args[3]);
                     stopNow = reports.record(bad, cpu, kind, call, frames, what);
                 } else if (kind == Kind.DEALLOC) {
                     ledger.free(ledger.live(ptr), cpu, call, frames);
@@ -327,17 +328,16 @@ final class AllocatorHooks {
             ledger.nullReturn();
             return false;
         }
-        String what = describe(f, ptr);
         Block b = Block.allocated(ptr, size, align, cpu, f.call, f.frames, f.entrySeq, returnSeq);
         Finding bad = ledger.allocate(b);
         if (bad != null) {
-            return reports.record(bad, cpu, f.kind, f.call, f.frames, what);
+            return reports.record(bad, cpu, f.kind, f.call, f.frames, describe(f, ptr));
         }
         if (f.kind == Kind.ALLOC_ZEROED) {
             byte[] now = readGuest(e, ptr, (int) Math.min(size, SNAPSHOT_LIMIT));
             for (int i = 0; i < now.length; i++) {
                 if (now[i] != 0) {
-                    return reports.record(Violation.NOT_ZEROED, cpu, f.kind, f.call, f.frames, what, b,
+                    return reports.record(Violation.NOT_ZEROED, cpu, f.kind, f.call, f.frames, describe(f, ptr), b,
                             String.format("byte %d is 0x%02x", i, now[i] & 0xff));
                 }
             }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package limu.emulator.heap;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -20,22 +22,22 @@ import limu.emulator.unicorn.Engine;
 public final class StackUnwinder {
     private static final int SCAN_BYTES = 2048;
     private static final int MAX_FRAMES = 12;
-
-    /** One executable segment of the kernel as loaded: where it starts and its bytes. */
-    private record Text(long start, byte[] code) {
-        long end() {
-            return start + code.length;
-        }
-    }
+    private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ElfFile kernel;
-    private final List<Text> text = new ArrayList<>();
+    // the kernel's executable segments as loaded: where each starts, ends, and its bytes (arrays, not a list
+    // of records: every allocator call scans up to SCAN_BYTES / 8 stack words against them)
+    private final long[] textStart, textEnd;
+    private final byte[][] textCode;
     private final long imageStart, imageEnd;
 
     /** Reads the kernel's code through {@code reader}'s page tables (it is loaded by now). */
     public StackUnwinder(ElfFile kernel, Engine reader) {
         this.kernel = kernel;
         long lo = -1, hi = 0;   // unsigned
+        List<Long> starts = new ArrayList<>();
+        List<byte[]> codes = new ArrayList<>();
         for (ElfFile.Segment s : kernel.segments()) {
             if (!s.isLoad()) {
                 continue;
@@ -45,9 +47,17 @@ public final class StackUnwinder {
             if (s.executable() && s.fileSize() > 0 && s.fileSize() < Integer.MAX_VALUE) {
                 byte[] code = new byte[(int) s.fileSize()];
                 if (reader.readVirtual(s.vaddr(), code)) {
-                    text.add(new Text(s.vaddr(), code));
+                    starts.add(s.vaddr());
+                    codes.add(code);
                 }
             }
+        }
+        textStart = new long[starts.size()];
+        textEnd = new long[starts.size()];
+        textCode = codes.toArray(new byte[0][]);
+        for (int i = 0; i < textStart.length; i++) {
+            textStart[i] = starts.get(i);
+            textEnd[i] = starts.get(i) + textCode[i].length;
         }
         imageStart = lo;
         imageEnd = hi;
@@ -68,11 +78,10 @@ public final class StackUnwinder {
                 return new long[0];
             }
         }
-        ByteBuffer bb = ByteBuffer.wrap(stack).order(ByteOrder.LITTLE_ENDIAN);
         long[] out = new long[MAX_FRAMES];
         int n = 0;
         for (int off = 0; off + 8 <= stack.length && n < MAX_FRAMES; off += 8) {
-            long w = bb.getLong(off);
+            long w = (long) LE_LONG.get(stack, off);
             if (off > 0 || inside) {
                 int call = callBefore(w);
                 if (call == 0) {
@@ -102,8 +111,8 @@ public final class StackUnwinder {
     }
 
     private boolean inText(long a) {
-        for (Text t : text) {
-            if (Long.compareUnsigned(a, t.start()) > 0 && Long.compareUnsigned(a, t.end()) <= 0) {
+        for (int i = 0; i < textStart.length; i++) {
+            if (Long.compareUnsigned(a, textStart[i]) > 0 && Long.compareUnsigned(a, textEnd[i]) <= 0) {
                 return true;
             }
         }
@@ -112,41 +121,35 @@ public final class StackUnwinder {
 
     /** Where the function around {@code a} starts (from its symbol), or 0. */
     long functionStart(long a) {
-        String s = kernel.symbolize(a).orElse(null);
-        if (s == null) {
-            return 0;
-        }
-        int plus = s.lastIndexOf("+0x");
-        return plus < 0 ? a : a - Long.parseUnsignedLong(s.substring(plus + 3), 16);
+        return kernel.symbolStart(a);
     }
 
-    /** The segment holding the {@code before} bytes below the return address {@code a}, or null. */
-    private Text segmentBefore(long a, int before) {
-        for (Text t : text) {
-            if (Long.compareUnsigned(a, t.start() + before) >= 0 && Long.compareUnsigned(a, t.end()) <= 0) {
-                return t;
+    /** The segment holding the {@code before} bytes below the return address {@code a}, or -1. */
+    private int segmentBefore(long a, int before) {
+        for (int i = 0; i < textStart.length; i++) {
+            if (Long.compareUnsigned(a, textStart[i] + before) >= 0 && Long.compareUnsigned(a, textEnd[i]) <= 0) {
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     private long directCallDisplacement(long a) {
-        Text t = segmentBefore(a, 5);
-        if (t == null) {
+        int t = segmentBefore(a, 5);
+        if (t < 0) {
             return 0;
         }
-        int p = (int) (a - t.start());
-        return ByteBuffer.wrap(t.code(), p - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        return (int) LE_INT.get(textCode[t], (int) (a - textStart[t]) - 4);
     }
 
     /** 1: {@code a} follows a direct CALL rel32; -1: an indirect CALL; 0: no CALL (not a return address). */
     private int callBefore(long a) {
-        Text t = segmentBefore(a, 2);
-        if (t == null) {
+        int t = segmentBefore(a, 2);
+        if (t < 0) {
             return 0;
         }
-        byte[] c = t.code();
-        int p = (int) (a - t.start());
+        byte[] c = textCode[t];
+        int p = (int) (a - textStart[t]);
         if (p >= 5 && (c[p - 5] & 0xff) == 0xE8) {
             return 1;                                  // call rel32 (SDM Vol. 2A, CALL: E8 cd)
         }

@@ -81,11 +81,6 @@ public final class StackSampler implements CpuSampler {
     }
 
     private long functionStart(long address) {
-        Optional<String> s = kernel.symbolize(address);
-        if (s.isEmpty()) {
-            return 0;
-        }
-        int plus = s.get().lastIndexOf("+0x");
-        return plus < 0 ? address : address - Long.parseUnsignedLong(s.get().substring(plus + 3), 16);
+        return kernel.symbolStart(address);
     }
 }
