@@ -38,7 +38,12 @@ import picocli.CommandLine.Option;
             "  - one guest port write reaching a Java device; one exception delivered",
             "    through the guest's IDT and back with iretq",
             "  - the snapshot suite: 20 boots against one boot and 20 restores",
-            "With --vs-qemu: only limu against qemu-system-x86_64 on the same kernel."})
+            "  - limu next to QEMU + SeaBIOS + Limine 9.x when qemu-system-x86_64 and",
+            "    Limine's binaries are there (scripts/limine-binaries.sh): the compute",
+            "    loop (dev, release) and the chapter kernel's boot on both (--no-qemu:",
+            "    not; --qemu-only: only this)",
+            "With --vs-qemu: only limu against qemu-system-x86_64 on one kernel, the same",
+            "RAM and CPUs on both sides; the ISO is built from --kernel when not given."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kernels", paramLabel = "DIR", defaultValue = "kernel-images/out",
             description = "where the built kernels are (default: ${DEFAULT-VALUE})")
@@ -59,10 +64,17 @@ public final class BenchCommand implements Callable<Integer> {
             + " no snapshot suite and no host-time-per-virtual-second figures")
     boolean quick;
 
-    @Option(names = "--vs-qemu", paramLabel = "KERNEL.iso", description = "only compare with QEMU: boot this ISO"
-            + " (Limine and the kernel) in qemu-system-x86_64 (-M pc, SeaBIOS) and --kernel in limu, each from"
-            + " process start to the first serial line matching --until")
-    Path qemuIso;
+    @Option(names = "--no-qemu", description = "leave out the side-by-side figures with QEMU")
+    boolean noQemu;
+
+    @Option(names = "--qemu-only", description = "only the side-by-side figures with QEMU")
+    boolean qemuOnly;
+
+    @Option(names = "--vs-qemu", arity = "0..1", fallbackValue = "", paramLabel = "KERNEL.iso",
+            description = "only compare with QEMU: boot this ISO (Limine and the kernel; without a value, one"
+            + " built now from --kernel and --cmdline with scripts/limine-iso.sh) in qemu-system-x86_64 (-M pc,"
+            + " TCG) and --kernel in limu, each from process start to the first serial line matching --until")
+    String qemuIso;
 
     @Option(names = "--kernel", paramLabel = "KERNEL.elf", description = "with --vs-qemu: the kernel ELF limu boots")
     Path qemuKernel;
@@ -70,6 +82,26 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--until", paramLabel = "REGEX", description = "with --vs-qemu: the serial line that ends a"
             + " run (Java regex, found anywhere in the line)")
     String until;
+
+    @Option(names = "--firmware", paramLabel = "bios|uefi", defaultValue = "bios", description = "with --vs-qemu:"
+            + " QEMU starts Limine from SeaBIOS (bios, default) or OVMF (uefi)")
+    QemuMachine.Firmware firmware;
+
+    @Option(names = "--ovmf", paramLabel = "OVMF.fd", description = "with --firmware uefi: the OVMF image"
+            + " (default: the first of /usr/share/ovmf/OVMF.fd, /usr/share/OVMF/OVMF.fd, /usr/share/qemu/OVMF.fd)")
+    Path ovmf;
+
+    @Option(names = "--cmdline", paramLabel = "TEXT", description = "with --vs-qemu: the kernel's cmdline, for limu"
+            + " and in the ISO built when --vs-qemu has no value")
+    String cmdline;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", defaultValue = "256M", description = "with --vs-qemu:"
+            + " guest RAM on both sides, as M or G (default: ${DEFAULT-VALUE})")
+    String memory;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "with --vs-qemu: CPUs on both"
+            + " sides (default: ${DEFAULT-VALUE})")
+    int cpus;
 
     /** The goals the start-up figures are printed next to. */
     static final double GOAL_WHOLE_PROCESS_MS = 150;
@@ -93,6 +125,10 @@ public final class BenchCommand implements Callable<Integer> {
             runs = Math.min(runs, 3);
             iterations /= 10;
         }
+        if (qemuOnly) {
+            new QemuComparison(kernels, runs, iterations).print();
+            return 0;
+        }
         System.out.printf("limu bench: %d runs each, kernels from %s; host load average %.1f on %d CPUs%n%n", runs,
                 kernels, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Runtime.getRuntime().availableProcessors());
@@ -108,6 +144,11 @@ public final class BenchCommand implements Callable<Integer> {
         Path release = kernels.resolve("hello-release.elf");
         if (Files.isRegularFile(release)) {
             computeSpeed(release, "release", iterations);
+        }
+        if (noQemu) {
+            System.out.println("limu next to QEMU: left out (--no-qemu)\n");
+        } else {
+            new QemuComparison(kernels, runs, iterations).print();
         }
         new PagingSpeed(kernels, runs, iterations).print();
         if (!quick) {
@@ -198,32 +239,94 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * QEMU (SeaBIOS, Limine from the ISO) against limu (the ELF), each from process start to the
-     * first serial line matching --until; QEMU's own figures only when it is installed.
+     * QEMU (SeaBIOS or OVMF, Limine from the ISO) against limu (the ELF), the same RAM and CPUs, each
+     * from process start to the first serial line matching --until; limu's figures alone when QEMU,
+     * OVMF or Limine's binaries are missing.
      */
     private int versusQemu() throws IOException, InterruptedException {
         if (qemuKernel == null || until == null) {
             System.err.println("limu: --vs-qemu needs --kernel KERNEL.elf and --until REGEX");
             return ExitCodes.USAGE;
         }
-        java.util.regex.Pattern line = java.util.regex.Pattern.compile(until);
+        if (!memory.matches("[1-9][0-9]*[MG]")) {
+            System.err.println("limu: --memory " + memory + ": give it as a whole number of M or G, e.g. 256M");
+            return ExitCodes.USAGE;
+        }
+        if (cpus < 1 || cpus > 64) {
+            System.err.println("limu: --cpus " + cpus + ": 1 to 64");
+            return ExitCodes.USAGE;
+        }
+        java.util.regex.Pattern line;
+        try {
+            line = java.util.regex.Pattern.compile(until);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            System.err.println("limu: --until: not a regular expression: " + e.getDescription());
+            return ExitCodes.USAGE;
+        }
+        if (!Files.isRegularFile(qemuKernel)) {
+            System.err.println("limu: --kernel " + qemuKernel + ": no such file");
+            return ExitCodes.KERNEL_REJECTED;
+        }
+        if (!qemuIso.isEmpty() && !Files.isRegularFile(Path.of(qemuIso))) {
+            System.err.println("limu: --vs-qemu " + qemuIso + ": no such file");
+            return ExitCodes.KERNEL_REJECTED;
+        }
         java.time.Duration limit = java.time.Duration.ofSeconds(120);
         List<String> limu = new java.util.ArrayList<>(ProcessTimings.limuCommand());
-        limu.addAll(List.of("run", qemuKernel.toString()));
+        limu.addAll(List.of("run", qemuKernel.toString(), "--memory", memory, "--cpus", "" + cpus, "--timeout", "120s"));
+        if (cmdline != null) {
+            limu.addAll(List.of("--cmdline", cmdline));
+        }
         double[] ours = untilLine(limu, line, limit);
-        System.out.printf("limu  %s: process start to first line matching /%s/: best %.1f ms  median %.1f ms (%d runs)%n",
-                qemuKernel, until, min(ours), median(ours), runs);
-        java.util.Optional<Path> qemu = onPath("qemu-system-x86_64");
+        System.out.printf("limu  %s, %s, %d CPU%s: process start to first line matching /%s/: %s%n", qemuKernel,
+                memory, cpus, cpus == 1 ? "" : "s", until, QemuComparison.figures(ours));
+        java.util.Optional<Path> qemu = QemuMachine.qemu();
         if (qemu.isEmpty()) {
             System.out.println("qemu-system-x86_64 is not on PATH: no QEMU figures (limu's alone above)");
             return 0;
         }
-        List<String> q = List.of(qemu.get().toString(), "-M", "pc", "-m", "256M", "-cdrom", qemuIso.toString(),
-                "-serial", "stdio", "-display", "none", "-no-reboot", "-monitor", "none");
-        double[] theirs = untilLine(q, line, limit);
-        System.out.printf("qemu  %s: process start to first line matching /%s/: best %.1f ms  median %.1f ms (%d runs)%n",
-                qemuIso, until, min(theirs), median(theirs), runs);
-        System.out.printf("limu / qemu: best %.2f, median %.2f%n", min(ours) / min(theirs), median(ours) / median(theirs));
+        Path ovmfImage = null;
+        if (firmware == QemuMachine.Firmware.uefi) {
+            java.util.Optional<Path> found = QemuMachine.ovmf(ovmf);
+            if (found.isEmpty()) {
+                System.out.println((ovmf != null ? "--ovmf " + ovmf + ": no such file" : "no OVMF image in "
+                        + QemuMachine.OVMF_PLACES + " (Debian: apt-get install ovmf; or give --ovmf PATH)")
+                        + ": no QEMU figures (limu's alone above)");
+                return 0;
+            }
+            ovmfImage = found.get();
+        }
+        Path iso;
+        Path built = null;
+        if (qemuIso.isEmpty()) {
+            QemuMachine.Limine limine = QemuMachine.limine();
+            if (!limine.found()) {
+                System.out.println("no ISO given and none can be built: " + limine.problem()
+                        + "\nno QEMU figures (limu's alone above)");
+                return 0;
+            }
+            built = Files.createTempFile("limu-vs-qemu", ".iso");
+            iso = QemuMachine.buildIso(qemuKernel, cmdline, built);
+        } else {
+            iso = Path.of(qemuIso);
+            if (cmdline != null) {
+                System.out.println("(--cmdline goes to limu only: the ISO's limine.conf gives QEMU's)");
+            }
+        }
+        try {
+            double[] theirs = untilLine(QemuMachine.command(qemu.get(), iso, firmware, ovmfImage, memory, cpus), line,
+                    limit);
+            System.out.printf("qemu  %s (%s, %s), %s, %d CPU%s: process start to first line matching /%s/: %s%n",
+                    qemuIso.isEmpty() ? "ISO built from " + qemuKernel : iso, QemuMachine.qemuVersion(qemu.get()),
+                    firmware == QemuMachine.Firmware.bios ? "SeaBIOS" : "OVMF " + ovmfImage, memory, cpus,
+                    cpus == 1 ? "" : "s", until, QemuComparison.figures(theirs));
+            System.out.printf("limu / qemu: best %.2f, median %.2f%n", QemuComparison.min(ours) / QemuComparison.min(theirs),
+                    QemuComparison.median(ours) / QemuComparison.median(theirs));
+        } finally {
+            if (built != null) {
+                Files.deleteIfExists(built);
+            }
+        }
         return 0;
     }
 
@@ -234,16 +337,6 @@ public final class BenchCommand implements Callable<Integer> {
             t[i] = ProcessTimings.time(cmd, line, limit).untilMatchMs();
         }
         return t;
-    }
-
-    private static java.util.Optional<Path> onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
-            if (Files.isExecutable(p)) {
-                return java.util.Optional.of(p);
-            }
-        }
-        return java.util.Optional.empty();
     }
 
     /**

@@ -19,8 +19,17 @@ import java.util.regex.Pattern;
  * read line by line, from the moment before the process is spawned.
  */
 final class ProcessTimings {
-    /** One process: when its first line matching the pattern came (NaN: none), its last line, its exit. */
-    record Timing(double untilMatchMs, double lastLineMs, double exitMs, int exitCode, List<String> stderr) {
+    /**
+     * One process: when its first line matching the end pattern came (NaN: none), when its first line
+     * matching the start pattern came (NaN: none or no start pattern), its last line (and that line's
+     * text), its exit.
+     */
+    record Timing(double untilMatchMs, double fromMatchMs, double lastLineMs, String lastLine, double exitMs,
+            int exitCode, List<String> stderr) {
+        /** From the start pattern's line to the end pattern's line (NaN when either never came). */
+        double betweenMs() {
+            return untilMatchMs - fromMatchMs;
+        }
     }
 
     private ProcessTimings() {
@@ -50,6 +59,12 @@ final class ProcessTimings {
      * matches it (then the exit time is that moment), else it runs to its end or {@code limit}.
      */
     static Timing time(List<String> command, Pattern until, Duration limit) throws IOException, InterruptedException {
+        return time(command, null, until, limit);
+    }
+
+    /** As {@link #time(List, Pattern, Duration)}, noting also when the first line matching {@code from} came. */
+    static Timing time(List<String> command, Pattern from, Pattern until, Duration limit)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("LIMU_NO_REBUILD", "1");
         Path errors = Files.createTempFile("limu-bench", ".err");
@@ -58,11 +73,17 @@ final class ProcessTimings {
         Process p = pb.start();
         p.getOutputStream().close();
         double match = Double.NaN;
+        double start = Double.NaN;
         double last = Double.NaN;
+        String lastLine = "";
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             Thread killer = watchdog(p, limit);
             for (String line; (line = out.readLine()) != null; ) {
                 last = ms(System.nanoTime() - t0);
+                lastLine = line;
+                if (from != null && Double.isNaN(start) && from.matcher(line).find()) {
+                    start = last;
+                }
                 if (until != null && until.matcher(line).find()) {
                     match = last;
                     p.destroy();
@@ -77,7 +98,7 @@ final class ProcessTimings {
         p.destroyForcibly();
         List<String> err = new ArrayList<>(Files.readAllLines(errors, StandardCharsets.UTF_8));
         Files.deleteIfExists(errors);
-        return new Timing(match, last, until != null && !Double.isNaN(match) ? match : exit, code, err);
+        return new Timing(match, start, last, lastLine, until != null && !Double.isNaN(match) ? match : exit, code, err);
     }
 
     /** Median of each {@code limu: timing} phase over the runs, in the order of the first run. */
