@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Builds a Limine 9.x ISO, bootable by BIOS (El Torito and as a hybrid disk) and by UEFI, around a
-# kernel ELF, for QEMU: scripts/limine-iso.sh KERNEL.elf OUT.iso [--cmdline TEXT] [--conf FILE]
+# kernel ELF, for QEMU: scripts/limine-iso.sh KERNEL.elf OUT.iso [--cmdline TEXT] [--conf FILE] [--file PATH]...
 #   --cmdline TEXT  the kernel's cmdline (limine.conf's cmdline:), default none
-#   --conf FILE     use this limine.conf instead of the generated one (the kernel is at boot():/boot/kernel)
+#   --conf FILE     use this limine.conf instead of the generated one (the kernel is at boot():/kernel)
+#   --file PATH     put PATH at the ISO's root beside the kernel, where Limine finds an internal module named
+#                   NAME or /NAME, as limu looks beside the kernel ELF (repeatable)
 # Needs xorriso, gcc (for Limine's host tool, compiled once from limine.c into .limu/) and Limine's
 # binaries (scripts/limine-binaries.sh says where it looks). Exit 0, 2 on a bad command line, 3 when a
 # tool or Limine's binaries are missing (the reason on stderr), 1 when a step fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-usage() { echo "usage: scripts/limine-iso.sh KERNEL.elf OUT.iso [--cmdline TEXT] [--conf FILE]" >&2; exit 2; }
+usage() { echo "usage: scripts/limine-iso.sh KERNEL.elf OUT.iso [--cmdline TEXT] [--conf FILE] [--file PATH]..." >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 KERNEL="$1"; OUT="$2"; shift 2
-CMDLINE=""; CONF=""
+CMDLINE=""; CONF=""; FILES=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --cmdline) [[ $# -ge 2 ]] || usage; CMDLINE="$2"; shift 2 ;;
         --conf) [[ $# -ge 2 ]] || usage; CONF="$2"; shift 2 ;;
+        --file) [[ $# -ge 2 ]] || usage; [[ -f "$2" ]] || { echo "limine-iso: no file $2" >&2; exit 2; }
+            FILES+=("$2"); shift 2 ;;
         *) usage ;;
     esac
 done
@@ -39,7 +43,10 @@ fi
 tree="$(mktemp -d)"
 trap 'rm -rf "$tree"' EXIT
 mkdir -p "$tree/boot/limine" "$tree/EFI/BOOT"
-cp "$KERNEL" "$tree/boot/kernel"
+cp "$KERNEL" "$tree/kernel"
+for f in "${FILES[@]}"; do
+    cp "$f" "$tree/"
+done
 if [[ -n "$CONF" ]]; then
     cp "$CONF" "$tree/boot/limine/limine.conf"
 else
@@ -47,7 +54,7 @@ else
         echo "timeout: 0"
         echo "/limu"
         echo "    protocol: limine"
-        echo "    kernel_path: boot():/boot/kernel"
+        echo "    kernel_path: boot():/kernel"
         [[ -z "$CMDLINE" ]] || echo "    cmdline: $CMDLINE"
     } > "$tree/boot/limine/limine.conf"
 fi

@@ -28,7 +28,9 @@ import java.util.zip.GZIPInputStream;
  * paths whose {@code ..} climb above the volume's root, are refused. The file is read from the boot volume
  * ({@link BootVolume#files()}), which may refuse it too; a missing or refused REQUIRED module fails the boot, a
  * missing or refused optional one is left out with a warning in the plan ({@link BootPlan#warnings()}).
- * Every module gets its own page-aligned EXECUTABLE_AND_MODULES pages. No modules at all: no response.
+ * Every module gets its own page-aligned EXECUTABLE_AND_MODULES pages. No module asked for (no internal ones, none
+ * configured): no response. Modules asked for but none of them found: a response with a count of 0 and a valid (empty)
+ * list, as Limine 9.x gives (observed under QEMU with an optional internal module that is not on the ISO).
  */
 final class ModuleRequest extends LimineRequest {
     static final int RESPONSE_REVISION = 2;
@@ -58,19 +60,23 @@ final class ModuleRequest extends LimineRequest {
     @Override
     OptionalLong respond(FoundRequest request, BootContext context) throws BootException {
         List<Module> modules = new ArrayList<>();
+        boolean asked = false;
         if (request.revision() >= 1) {
+            asked = request.u64(Limine.REQUEST_EXTRAS) != 0;
             internalModules(request, context, modules);
         }
         List<ModuleFile> files = context.machine().modules();
+        asked |= !files.isEmpty();
         for (int i = 0; i < files.size(); i++) {
             ModuleFile m = files.get(i);
             modules.add(new Module("module", m.volumePath(), m.cmdline(), context.machineModules().get(i)));
         }
-        if (modules.isEmpty()) {
+        if (!asked) {
             return OptionalLong.empty();
         }
         long response = context.allocateResponse(24, "the module response");
-        long list = context.allocate(8L * modules.size(), 8, "the module list");
+        // never a null list, even when empty: Rust readers make a slice of it
+        long list = context.allocate(8L * Math.max(1, modules.size()), 8, "the module list");
         for (int i = 0; i < modules.size(); i++) {
             Module m = modules.get(i);
             String what = "module " + m.path();

@@ -126,6 +126,21 @@ class FilesTest {
                 b.plan().ignoredRequests().get(0));
     }
 
+    @Test
+    void internalModulesAskedForButNoneFoundGiveAnEmptyResponse() throws Exception {
+        Internal k = new Internal(1, "missing.bin", "", 0L, "gone.bin", "", 0L);
+        Booted b = Booted.boot(k.kernel.build(), Booted.config(64 * MIB).files(path -> Optional.empty()));
+        long r = b.response(k.request);
+        assertTrue(r != -1, "Limine 9.x answers a module request whose modules are all missing");
+        assertEquals(ModuleRequest.RESPONSE_REVISION, b.ram().u64(r));
+        assertEquals(0, b.ram().u64(r + 8), "no modules");
+        long list = b.ram().u64(r + 16);
+        assertTrue(list != 0, "the list pointer is never null");
+        b.fromHhdm(list);
+        assertEquals(2, b.plan().warnings().size(), b.plan().warnings().toString());
+        assertTrue(b.plan().ignoredRequests().isEmpty(), b.plan().ignoredRequests().toString());
+    }
+
     /** A kernel asking for internal modules {path, string, flags}... before one configured module. */
     private static final class Internal {
         final TestKernel kernel = new TestKernel();
