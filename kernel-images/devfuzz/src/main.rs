@@ -237,7 +237,10 @@ fn port_write(port: u16, width: u32, mut v: u64) {
     match port {
         0xF4..=0xF7 | 0x5C4 | 0xCF9 | 0x92 => return,
         0x20 | 0xA0 if width == 1 => unsafe {
-            PIC_EXPECTS_ICW2[(port == 0xA0) as usize] = v & 0x10 != 0;
+            // ICW1 starts an initialisation; other command writes do not end it (the next data write is ICW2).
+            if v & 0x10 != 0 {
+                PIC_EXPECTS_ICW2[(port == 0xA0) as usize] = true;
+            }
         },
         0x21 | 0xA1 if width == 1 => unsafe {
             let i = (port == 0xA1) as usize;
