@@ -169,8 +169,11 @@ public final class Hpet implements Device, Snapshottable<Hpet.State> {
             long now = time.nanos();
             if (periodic() && (period & mask()) != 0) {
                 long p = period & mask();
-                long counter = counterAt(now);
-                long behind = (counter - comparator) & mask(); // ticks since the match (0 if on time)
+                // The next match is the first one more than MIN_PERIODIC_INTERVAL_NANOS away: matches the
+                // machine was late for, and those a period shorter than that would bring, merge into this one
+                // (see LocalApic.MIN_PERIODIC_INTERVAL_NANOS).
+                long soonest = counterAt(now) + LocalApic.MIN_PERIODIC_INTERVAL_NANOS / PERIOD_NS;
+                long behind = (soonest - comparator) & mask();
                 comparator = (comparator + p * (behind / p + 1)) & mask();
             }
             // One-shot: the next match is after the counter wraps (2^32 ticks in 32-bit mode, never in 64).

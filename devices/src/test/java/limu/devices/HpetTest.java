@@ -140,14 +140,34 @@ class HpetTest {
     void periodicCatchesUpWhenTheMachineIsLate() {
         write(timer(1, Hpet.TIMER_CONFIG), Hpet.TN_PERIODIC | Hpet.TN_VAL_SET | Hpet.TN_INT_ENABLE
                 | 21 << Hpet.TN_ROUTE_SHIFT);
-        write(timer(1, Hpet.TIMER_COMPARATOR), 100);
-        write(timer(1, Hpet.TIMER_COMPARATOR), 100);
+        write(timer(1, Hpet.TIMER_COMPARATOR), 10_000);
+        write(timer(1, Hpet.TIMER_COMPARATOR), 10_000);
         write(Hpet.CONFIGURATION, 1);
-        clock.set(5_500); // counter 550: matches at 100..500 are overdue
+        clock.set(550_000); // counter 55,000: matches at 10,000..50,000 are overdue
         timers.runDue(clock.nanos());
         assertEquals(1, gsis.get(21).edges);
-        assertEquals(600, read(timer(1, Hpet.TIMER_COMPARATOR)));
-        assertEquals(6_000, timers.nextDeadline());
+        assertEquals(60_000, read(timer(1, Hpet.TIMER_COMPARATOR)));
+        assertEquals(600_000, timers.nextDeadline());
+    }
+
+    /** A one-tick (10 ns) period interrupts at most every LocalApic.MIN_PERIODIC_INTERVAL_NANOS. */
+    @Test
+    void aTinyPeriodIsMergedIntoTheShortestInterval() {
+        write(timer(1, Hpet.TIMER_CONFIG), Hpet.TN_PERIODIC | Hpet.TN_VAL_SET | Hpet.TN_INT_ENABLE
+                | 21 << Hpet.TN_ROUTE_SHIFT);
+        write(timer(1, Hpet.TIMER_COMPARATOR), 1);
+        write(timer(1, Hpet.TIMER_COMPARATOR), 1);
+        write(Hpet.CONFIGURATION, 1);
+        long last = 0;
+        for (int i = 0; i < 100_000; i++) {      // 1 ms in 10 ns steps
+            advance(10);
+            long next = timers.nextDeadline();
+            assertTrue(next == last || next - clock.nanos() >= LocalApic.MIN_PERIODIC_INTERVAL_NANOS - Hpet.PERIOD_NS,
+                    "next match " + (next - clock.nanos()) + " ns away");
+            last = next;
+        }
+        long most = 1_000_000 / LocalApic.MIN_PERIODIC_INTERVAL_NANOS + 1;
+        assertTrue(gsis.get(21).edges >= most - 2 && gsis.get(21).edges <= most, gsis.get(21).edges + " edges");
     }
 
     @Test

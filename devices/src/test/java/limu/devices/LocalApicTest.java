@@ -214,11 +214,61 @@ class LocalApicTest {
         write(a, LocalApic.SVR, 0x1FF);
         write(a, LocalApic.TIMER_DIVIDE, 0xB);
         write(a, LocalApic.LVT_TIMER, 0x30 | 1 << 17);
-        write(a, LocalApic.TIMER_INITIAL_COUNT, 100);
-        clock.set(1050);
+        write(a, LocalApic.TIMER_INITIAL_COUNT, 100_000);
+        clock.set(1_050_000);
         assertEquals(1, timers.runDue(clock.nanos()));
-        assertEquals(1100, timers.nextDeadline());
-        assertEquals(50, read(a, LocalApic.TIMER_CURRENT_COUNT));
+        assertEquals(1_100_000, timers.nextDeadline());
+        assertEquals(50_000, read(a, LocalApic.TIMER_CURRENT_COUNT));
+    }
+
+    /**
+     * A periodic timer with initial count 1 and divide 1 (a 1 ns period) interrupts at most once per
+     * MIN_PERIODIC_INTERVAL_NANOS, so a handler has time to run and return, while the count still reads as the
+     * programmed timer's.
+     */
+    @Test
+    void aTinyPeriodIsMergedIntoTheShortestInterval() {
+        LocalApic a = apic(0, false);
+        write(a, LocalApic.SVR, 0x1FF);
+        write(a, LocalApic.TIMER_DIVIDE, 0xB);
+        write(a, LocalApic.LVT_TIMER, 0x30 | 1 << 17);
+        write(a, LocalApic.TIMER_INITIAL_COUNT, 1);
+        int taken = 0;
+        long lastDeadline = clock.nanos();
+        for (int step = 0; step < 100_000; step++) {   // 1 ms in 10 ns steps
+            advance(10);
+            long deadline = timers.nextDeadline();
+            assertTrue(deadline - lastDeadline >= LocalApic.MIN_PERIODIC_INTERVAL_NANOS || deadline == lastDeadline
+                    || lastDeadline == 0, "the timer wakes the machine at most every 10 us");
+            lastDeadline = deadline;
+            if (a.nextDeliverable() == 0x30) {
+                a.acknowledge(0x30);
+                write(a, LocalApic.EOI, 0);
+                taken++;
+            }
+            assertEquals(1, read(a, LocalApic.TIMER_CURRENT_COUNT), "a count of 1 reloads every tick");
+        }
+        long most = 1_000_000 / LocalApic.MIN_PERIODIC_INTERVAL_NANOS + 1;
+        assertTrue(taken >= most - 2 && taken <= most, taken + " interrupts in 1 ms, about " + most);
+    }
+
+    @Test
+    void aPeriodJustAboveTheShortestIntervalKeepsItsRate() {
+        LocalApic a = apic(0, false);
+        write(a, LocalApic.SVR, 0x1FF);
+        write(a, LocalApic.TIMER_DIVIDE, 0xB);
+        write(a, LocalApic.LVT_TIMER, 0x30 | 1 << 17);
+        write(a, LocalApic.TIMER_INITIAL_COUNT, (int) LocalApic.MIN_PERIODIC_INTERVAL_NANOS + 1_000);
+        int taken = 0;
+        for (int us = 0; us < 11_000; us++) {
+            advance(1_000);
+            if (a.nextDeliverable() == 0x30) {
+                a.acknowledge(0x30);
+                write(a, LocalApic.EOI, 0);
+                taken++;
+            }
+        }
+        assertEquals(1000, taken, "11 us period for 11 ms");
     }
 
     @Test
