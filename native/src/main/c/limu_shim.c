@@ -38,6 +38,7 @@ enum {
     STOP_ADDRESS = 12,    /* an address hook's observer asked to stop, before the instruction at `address` */
     STOP_YIELD = 13,      /* a spin loop's PAUSEs gave the slice away (section "Code scan") */
     STOP_RESCAN = 14,     /* internal: hooks were added for fetched code; run() drops stale code and goes on */
+    STOP_TARGET = 15,     /* re-execution reached its exact stop (section "Re-execution") */
 };
 
 /*
@@ -1464,6 +1465,18 @@ struct debug_state {
     int step_mode, trace_seen;
     int watch_pending;
     int64_t watch_addr, watch_kind;
+    /* section "Re-execution" */
+    int history;                      /* the trace hook stays on, so a re-execution translates as the run did */
+    int replay;                       /* re-executing: breakpoints and watchpoints are noted, never stop */
+    int every_insn;                   /* every instruction counts as a hit (reverse-stepi) */
+    int stop_armed, stop_final;
+    int64_t stop_blocks;
+    uint64_t stop_rip;
+    int prev_valid;
+    int64_t prev_blocks;
+    uint64_t prev_rip;
+    int64_t hit_kind, hit_blocks, hit_rip, hit_watch;
+    int64_t hit2_kind, hit2_blocks, hit2_rip, hit2_watch;   /* the hit before the last one */
 };
 
 static struct debug_state *dbg(JNIEnv *env, shim_cpu *s) {
@@ -1479,6 +1492,9 @@ static struct debug_state *dbg(JNIEnv *env, shim_cpu *s) {
 static void on_break(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
     struct debug_state *d = s->dbg;
+    if (d->replay) {
+        return;   /* on_replay notes breakpoints while re-executing */
+    }
     if (d->resume_armed && address == d->resume_at) {
         d->resume_armed = 0;
         return;
@@ -1489,10 +1505,29 @@ static void on_break(uc_engine *uc, uint64_t address, uint32_t size, void *user)
     stop_with(s, STOP_BREAKPOINT);
 }
 
+static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address);
+static void note_hit(struct debug_state *d, int kind, int64_t blocks, uint64_t rip, int64_t watch);
+
 static void on_trace(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
     struct debug_state *d = s->dbg;
-    d->resume_armed = 0;
+    if (d->replay) {
+        if (d->step_mode && d->trace_seen) {
+            if (d->watch_pending && d->prev_valid) {
+                note_hit(d, 2, d->prev_blocks, d->prev_rip, d->watch_addr);
+            }
+            d->watch_pending = 0;
+            stop_with(s, STOP_STEPPED);
+            return;
+        }
+        d->trace_seen = 1;
+        on_replay(s, d, address);
+        return;
+    }
+    /* the start address keeps its pass over a breakpoint whichever of the two hooks runs first */
+    if (address != d->resume_at) {
+        d->resume_armed = 0;
+    }
     if (d->watch_pending) {
         d->watch_pending = 0;
         if (s->kind == STOP_NONE) {
@@ -1655,14 +1690,129 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_runDebug(JNIEnv *env, jcl
     d->trace_seen = 0;
     d->watch_pending = 0;
     /* the trace hook stays between consecutive steps (no flush per stepi); a plain run drops it */
-    if (!set_trace(s, step || d->n_wp > 0)) {
+    if (!set_trace(s, step || d->n_wp > 0 || d->history || d->replay)) {
         throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot add the single-step hook");
         return UC_ERR_HOOK;
     }
+    d->prev_valid = 0;
+    d->hit_kind = 0;
+    d->hit2_kind = 0;
     jint r = Java_limu_emulator_unicorn_Shim_run(env, cls, handle, begin, budget, out);
+    if (d->replay && d->watch_pending && d->prev_valid) {
+        /* the slice's last instruction accessed a watchpoint: no later instruction saw it */
+        note_hit(d, 2, d->prev_blocks, d->prev_rip, d->watch_addr);
+    }
+    d->watch_pending = 0;
     d->step_mode = 0;
     d->resume_armed = 0;
     return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * Re-execution (reverse debugging, limu.emulator.History): a slice run again
+ * from a snapshot must do exactly what it did the first time, and stop
+ * exactly where it stopped, whatever breakpoints exist now.
+ *
+ * - With `history` on, the trace hook is installed for every debugger slice,
+ *   so a slice runs from the same translated code (same block boundaries,
+ *   hence the same block counts) the first time and when re-executed.
+ * - A position inside a slice is (blocks counted so far, RIP) at the start of
+ *   an instruction: the block hook counts a block before the code hooks of
+ *   its first instruction run, and one block never holds the same address
+ *   twice (a loop, even a REP, starts a new block each time round).
+ * - The exact stop ends the slice before the instruction at such a position
+ *   (STOP_TARGET). Breakpoints and watchpoints never stop a re-executed
+ *   slice; the last one met (before the final target) is noted, with its
+ *   position: a breakpoint's is its own instruction, a watchpoint's is the
+ *   instruction that made the access. With `every_insn` every instruction
+ *   counts (the previous instruction, for reverse-stepi).
+ * ------------------------------------------------------------------------- */
+
+static int is_breakpoint(struct debug_state *d, uint64_t address) {
+    for (int i = 0; i < d->n_bp; i++) {
+        if (d->bp_addr[i] == address) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void note_hit(struct debug_state *d, int kind, int64_t blocks, uint64_t rip, int64_t watch) {
+    d->hit2_kind = d->hit_kind;
+    d->hit2_blocks = d->hit_blocks;
+    d->hit2_rip = d->hit_rip;
+    d->hit2_watch = d->hit_watch;
+    d->hit_kind = kind;
+    d->hit_blocks = blocks;
+    d->hit_rip = (int64_t)rip;
+    d->hit_watch = watch;
+}
+
+static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address) {
+    int first = d->resume_armed && address == d->resume_at;
+    d->resume_armed = 0;
+    if (d->watch_pending) {
+        d->watch_pending = 0;
+        if (d->prev_valid) {
+            note_hit(d, 2, d->prev_blocks, d->prev_rip, d->watch_addr);
+        }
+    }
+    int at_stop = d->stop_armed && s->blocks == d->stop_blocks && address == d->stop_rip;
+    if (at_stop && d->stop_final) {
+        stop_with(s, STOP_TARGET);
+        return;
+    }
+    if (d->every_insn || (!first && is_breakpoint(d, address))) {
+        note_hit(d, d->every_insn ? 3 : 1, s->blocks, address, 0);
+    }
+    if (at_stop) {
+        stop_with(s, STOP_TARGET);
+        return;
+    }
+    d->prev_valid = 1;
+    d->prev_blocks = s->blocks;
+    d->prev_rip = address;
+}
+
+/* void setHistory(long shim, boolean on): debugger slices keep the trace hook (see "Re-execution"). */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setHistory(JNIEnv *env, jclass cls, jlong handle,
+                                                                  jboolean on) {
+    struct debug_state *d = dbg(env, (shim_cpu *)(uintptr_t)handle);
+    if (d != NULL) {
+        d->history = on;
+    }
+}
+
+/*
+ * void setReplay(long shim, boolean on, boolean everyInsn, boolean stopArmed, long stopBlocks, long stopRip,
+ * boolean stopFinal): the next debugger slices are re-executions (on), with an exact stop when stopArmed.
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setReplay(JNIEnv *env, jclass cls, jlong handle,
+                                                                 jboolean on, jboolean everyInsn, jboolean armed,
+                                                                 jlong blocks, jlong rip, jboolean final) {
+    struct debug_state *d = dbg(env, (shim_cpu *)(uintptr_t)handle);
+    if (d == NULL) {
+        return;
+    }
+    d->replay = on;
+    d->every_insn = everyInsn;
+    d->stop_armed = armed;
+    d->stop_blocks = blocks;
+    d->stop_rip = (uint64_t)rip;
+    d->stop_final = final;
+}
+
+/* void replayHit(long shim, long[] out): the last slice's last hit: kind (0 none, 1 breakpoint, 2 watchpoint,
+   3 instruction), blocks, rip, watchpoint index; then the same for the hit before it. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_replayHit(JNIEnv *env, jclass cls, jlong handle,
+                                                                 jlongArray out) {
+    struct debug_state *d = dbg(env, (shim_cpu *)(uintptr_t)handle);
+    if (d == NULL) {
+        return;
+    }
+    jlong r[8] = {d->hit_kind, d->hit_blocks, d->hit_rip, d->hit_watch,
+                  d->hit2_kind, d->hit2_blocks, d->hit2_rip, d->hit2_watch};
+    (*env)->SetLongArrayRegion(env, out, 0, 8, r);
 }
 
 /*

@@ -103,6 +103,15 @@ final class Shim {
 
     static native void readFpu(long shim, byte[] out);
 
+    // re-execution (limu_shim.c, "Re-execution")
+
+    static native void setHistory(long shim, boolean on);
+
+    static native void setReplay(long shim, boolean on, boolean everyInstruction, boolean stopArmed, long stopBlocks,
+                                 long stopRip, boolean stopFinal);
+
+    static native void replayHit(long shim, long[] out);
+
     static native void clearStop(long shim);
 
     // address hooks (limu_shim.c, "Address hooks")

@@ -502,6 +502,38 @@ public final class UnicornEngine implements Engine {
     }
 
     @Override
+    public void setHistory(boolean on) {
+        Shim.setHistory(shim, on);
+    }
+
+    @Override
+    public void setReplay(Replay r) {
+        if (r == null) {
+            Shim.setReplay(shim, false, false, false, 0, 0, false);
+        } else {
+            Shim.setReplay(shim, true, r.everyInstruction(), r.armed(), r.blocks(), r.rip(), r.finalStop());
+        }
+    }
+
+    @Override
+    public ReplayHit replayHit() {
+        long[] h = new long[8];
+        Shim.replayHit(shim, h);
+        return hit(h, 0);
+    }
+
+    @Override
+    public ReplayHit replayHitBefore() {
+        long[] h = new long[8];
+        Shim.replayHit(shim, h);
+        return hit(h, 4);
+    }
+
+    private static ReplayHit hit(long[] h, int at) {
+        return h[at] == 0 ? ReplayHit.NONE : new ReplayHit((int) h[at], h[at + 1], h[at + 2], (int) h[at + 3]);
+    }
+
+    @Override
     public boolean setAddressHook(long linear, boolean on) {
         return Shim.setAddressHook(shim, linear, on, on && translate(linear) >= 0);
     }
