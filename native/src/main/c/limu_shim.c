@@ -1047,6 +1047,26 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_ramFree(JNIEnv *env, jcla
     munmap((void *)(uintptr_t)addr, (size_t)bytes);
 }
 
+/*
+ * boolean residentPages(long addr, long bytes, byte[] out): bit 0 of out[i] set when page i of ramAlloc memory at
+ * `addr` is resident (mincore), so the reverse-debugging history never reads (and so never maps) pages the guest
+ * did not touch. False when mincore failed.
+ */
+JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_residentPages(JNIEnv *env, jclass cls, jlong addr,
+                                                                          jlong bytes, jbyteArray out) {
+    size_t pages = (size_t)(bytes + 4095) / 4096;
+    unsigned char *vec = malloc(pages ? pages : 1);
+    if (vec == NULL) {
+        return JNI_FALSE;
+    }
+    int r = mincore((void *)(uintptr_t)addr, (size_t)bytes, vec);
+    if (r == 0) {
+        (*env)->SetByteArrayRegion(env, out, 0, (jsize)pages, (const jbyte *)vec);
+    }
+    free(vec);
+    return r == 0 ? JNI_TRUE : JNI_FALSE;
+}
+
 #define ADD_HOOK(handle, type, cb, ...)                                              \
     do {                                                                             \
         uc_err e = p_hook_add(s->uc, &(handle), (type), (void *)(cb), s, __VA_ARGS__); \
@@ -1466,7 +1486,6 @@ struct debug_state {
     int watch_pending;
     int64_t watch_addr, watch_kind;
     /* section "Re-execution" */
-    int history;                      /* the trace hook stays on, so a re-execution translates as the run did */
     int replay;                       /* re-executing: breakpoints and watchpoints are noted, never stop */
     int every_insn;                   /* every instruction counts as a hit (reverse-stepi) */
     int stop_armed, stop_final;
@@ -1690,7 +1709,7 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_runDebug(JNIEnv *env, jcl
     d->trace_seen = 0;
     d->watch_pending = 0;
     /* the trace hook stays between consecutive steps (no flush per stepi); a plain run drops it */
-    if (!set_trace(s, step || d->n_wp > 0 || d->history || d->replay)) {
+    if (!set_trace(s, step || d->n_wp > 0 || d->replay)) {
         throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot add the single-step hook");
         return UC_ERR_HOOK;
     }
@@ -1713,9 +1732,10 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_runDebug(JNIEnv *env, jcl
  * from a snapshot must do exactly what it did the first time, and stop
  * exactly where it stopped, whatever breakpoints exist now.
  *
- * - With `history` on, the trace hook is installed for every debugger slice,
- *   so a slice runs from the same translated code (same block boundaries,
- *   hence the same block counts) the first time and when re-executed.
+ * - A re-executed slice runs with the trace hook, which the live run may not
+ *   have had: code hooks add calls inside translated blocks but do not move
+ *   block boundaries, so the block counts agree (the run loop checks every
+ *   re-executed slice's count against the journal and says so if not).
  * - A position inside a slice is (blocks counted so far, RIP) at the start of
  *   an instruction: the block hook counts a block before the code hooks of
  *   its first instruction run, and one block never holds the same address
@@ -1772,15 +1792,6 @@ static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address) {
     d->prev_valid = 1;
     d->prev_blocks = s->blocks;
     d->prev_rip = address;
-}
-
-/* void setHistory(long shim, boolean on): debugger slices keep the trace hook (see "Re-execution"). */
-JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setHistory(JNIEnv *env, jclass cls, jlong handle,
-                                                                  jboolean on) {
-    struct debug_state *d = dbg(env, (shim_cpu *)(uintptr_t)handle);
-    if (d != NULL) {
-        d->history = on;
-    }
 }
 
 /*

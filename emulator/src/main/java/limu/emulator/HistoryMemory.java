@@ -12,17 +12,20 @@ import java.util.TreeSet;
 /**
  * Guest memory at each history snapshot, kept as differences: a snapshot holds only the 4 KiB pages that
  * changed since the snapshot before it, and a shadow copy holds the memory of the snapshot the machine was last
- * captured at or restored to, so finding the changed pages is one comparison of memory with the shadow (pages the
- * guest never touched compare fast: they all read the same zero page). Restoring writes only the pages that differ.
+ * captured at or restored to, so finding the changed pages is one comparison of memory with the shadow, page by page,
+ * over the pages resident in host memory (pages the guest never touched are skipped without being read). Restoring
+ * writes only the pages that differ.
  * Blocks of host memory (RAM, the framebuffer) are numbered in the order {@link #blocks} lists them.
  */
 final class HistoryMemory implements AutoCloseable {
     static final int PAGE = 4096;
-    private static final int CHUNK = 64 << 10;
     private static final byte[] ZERO = new byte[PAGE];
 
-    /** The memory as the run loop sees it: one {@link ByteBuffer} over each host block. */
+    /** The memory as the run loop sees it: {@link ByteBuffer}s of at most 1 GiB over the host blocks. */
     private final List<ByteBuffer> blocks;
+    /** For each buffer: its host block and offset there (residency). */
+    private final List<limu.emulator.unicorn.HostMemory> hosts = new ArrayList<>();
+    private final List<Long> offsets = new ArrayList<>();
     private final List<ByteBuffer> shadow;
     private final List<limu.emulator.unicorn.HostMemory> shadowMemory;
     /** Per snapshot (oldest first): page key -> the page's bytes at that snapshot, for pages changed since the one before. */
@@ -41,7 +44,12 @@ final class HistoryMemory implements AutoCloseable {
             for (limu.emulator.unicorn.HostMemory m : memory) {
                 limu.emulator.unicorn.HostMemory copy = new limu.emulator.unicorn.HostMemory(library, m.size());
                 shadowMemory.add(copy);
-                live.addAll(buffers(m));
+                List<ByteBuffer> b = buffers(m);
+                for (int i = 0; i < b.size(); i++) {
+                    hosts.add(m);
+                    offsets.add((long) i << 30);
+                }
+                live.addAll(b);
                 shadow.addAll(buffers(copy));
             }
         } catch (RuntimeException | Error e) {
@@ -78,28 +86,42 @@ final class HistoryMemory implements AutoCloseable {
         for (int b = 0; b < blocks.size(); b++) {
             ByteBuffer now = blocks.get(b);
             ByteBuffer old = shadow.get(b);
-            int size = now.capacity();
-            for (int off = 0; off < size; off += CHUNK) {
-                int n = Math.min(CHUNK, size - off);
-                if (now.slice(off, n).mismatch(old.slice(off, n)) < 0) {
-                    continue;
-                }
-                for (int p = off; p < off + n; p += PAGE) {
-                    ByteBuffer np = now.slice(p, PAGE);
-                    ByteBuffer op = old.slice(p, PAGE);
-                    if (np.mismatch(op) >= 0) {
-                        byte[] page = new byte[PAGE];
-                        np.get(0, page);
-                        op.put(0, page);
-                        shadowTouched[b].set(p / PAGE);
-                        delta.put(key(b, p / PAGE), page);
-                    }
+            BitSet candidates = candidates(b);
+            for (int p = candidates.nextSetBit(0); p >= 0; p = candidates.nextSetBit(p + 1)) {
+                ByteBuffer np = now.slice(p * PAGE, PAGE);
+                ByteBuffer op = old.slice(p * PAGE, PAGE);
+                if (np.mismatch(op) >= 0) {
+                    byte[] page = new byte[PAGE];
+                    np.get(0, page);
+                    op.put(0, page);
+                    shadowTouched[b].set(p);
+                    delta.put(key(b, p), page);
                 }
             }
         }
         deltas.add(delta);
         deltaBytes += (long) delta.size() * PAGE;
         shadowAt = deltas.size() - 1;
+    }
+
+    /**
+     * The pages of buffer {@code b} that may differ from the shadow: those resident in host memory (a page the
+     * guest never touched is not, and is never read here, so it stays unmapped) and those the shadow holds.
+     */
+    private BitSet candidates(int b) {
+        int pages = blocks.get(b).capacity() / PAGE;
+        byte[] vec = new byte[pages];
+        BitSet c = (BitSet) shadowTouched[b].clone();
+        if (!hosts.get(b).residentPages(offsets.get(b), (long) pages * PAGE, vec)) {
+            c.set(0, pages);   // the host cannot say: every page
+            return c;
+        }
+        for (int p = 0; p < pages; p++) {
+            if ((vec[p] & 1) != 0) {
+                c.set(p);
+            }
+        }
+        return c;
     }
 
     /** Snapshots held. */
@@ -125,13 +147,10 @@ final class HistoryMemory implements AutoCloseable {
         for (int b = 0; b < blocks.size(); b++) {   // changed since the shadow's snapshot
             ByteBuffer now = blocks.get(b);
             ByteBuffer old = shadow.get(b);
-            int size = now.capacity();
-            for (int off = 0; off < size; off += CHUNK) {
-                int n = Math.min(CHUNK, size - off);
-                if (now.slice(off, n).mismatch(old.slice(off, n)) >= 0) {
-                    for (int p = off; p < off + n; p += PAGE) {
-                        changed.add(key(b, p / PAGE));
-                    }
+            BitSet candidates = candidates(b);
+            for (int p = candidates.nextSetBit(0); p >= 0; p = candidates.nextSetBit(p + 1)) {
+                if (now.slice(p * PAGE, PAGE).mismatch(old.slice(p * PAGE, PAGE)) >= 0) {
+                    changed.add(key(b, p));
                 }
             }
         }

@@ -345,9 +345,6 @@ public final class Machine implements AutoCloseable {
             throw new IllegalArgumentException("history cap and interval must be positive");
         }
         History h = new History(capBytes, intervalNanos, new HistoryMemory(memory.hostBlocks(), memory.library()));
-        for (Vcpu c : cpus.all()) {
-            c.engine.setHistory(true);
-        }
         loop.keepHistory(h, () -> {
             try {
                 MachineSnapshot state = MachineSnapshot.capture(this, cpus, board, loop, memory, clock, false);

@@ -168,13 +168,6 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
-     * Reverse debugging: from now on every {@link #runDebug} and {@link #step} translates code as a
-     * re-execution will ({@code on}), so re-executed slices count the same blocks.
-     */
-    default void setHistory(boolean on) {
-    }
-
-    /**
      * The next {@link #runDebug}/{@link #step} slices re-execute recorded ones ({@code replay} non-null) or run
      * live (null): breakpoints and watchpoints are noted ({@link #replayHit}) instead of stopping, and the slice
      * ends ({@link RunExit#TARGET}) before the instruction at the replay's exact stop, if armed.

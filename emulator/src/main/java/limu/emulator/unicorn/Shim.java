@@ -105,7 +105,7 @@ final class Shim {
 
     // re-execution (limu_shim.c, "Re-execution")
 
-    static native void setHistory(long shim, boolean on);
+    static native boolean residentPages(long address, long bytes, byte[] out);
 
     static native void setReplay(long shim, boolean on, boolean everyInstruction, boolean stopArmed, long stopBlocks,
                                  long stopRip, boolean stopFinal);

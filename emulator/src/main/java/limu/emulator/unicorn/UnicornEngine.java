@@ -502,11 +502,6 @@ public final class UnicornEngine implements Engine {
     }
 
     @Override
-    public void setHistory(boolean on) {
-        Shim.setHistory(shim, on);
-    }
-
-    @Override
     public void setReplay(Replay r) {
         if (r == null) {
             Shim.setReplay(shim, false, false, false, 0, 0, false);
