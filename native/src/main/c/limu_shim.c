@@ -1489,6 +1489,10 @@ struct debug_state {
     int replay;                       /* re-executing: breakpoints and watchpoints are noted, never stop */
     int every_insn;                   /* every instruction counts as a hit (reverse-stepi) */
     int stop_armed, stop_final;
+    uc_hook stop_hook;                /* an exact-address hook at stop_rip while armed */
+    int seen_valid;                   /* the last instruction on_replay saw (several hooks may call it) */
+    int64_t seen_blocks;
+    uint64_t seen_rip;
     int64_t stop_blocks;
     uint64_t stop_rip;
     int prev_valid;
@@ -1497,6 +1501,8 @@ struct debug_state {
     int64_t hit_kind, hit_blocks, hit_rip, hit_watch;
     int64_t hit2_kind, hit2_blocks, hit2_rip, hit2_watch;   /* the hit before the last one */
 };
+
+static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address); /* section "Re-execution" */
 
 static struct debug_state *dbg(JNIEnv *env, shim_cpu *s) {
     if (s->dbg == NULL) {
@@ -1512,7 +1518,8 @@ static void on_break(uc_engine *uc, uint64_t address, uint32_t size, void *user)
     shim_cpu *s = user;
     struct debug_state *d = s->dbg;
     if (d->replay) {
-        return;   /* on_replay notes breakpoints while re-executing */
+        on_replay(s, d, address);   /* notes the breakpoint, never stops at it */
+        return;
     }
     if (d->resume_armed && address == d->resume_at) {
         d->resume_armed = 0;
@@ -1524,7 +1531,6 @@ static void on_break(uc_engine *uc, uint64_t address, uint32_t size, void *user)
     stop_with(s, STOP_BREAKPOINT);
 }
 
-static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address);
 static void note_hit(struct debug_state *d, int kind, int64_t blocks, uint64_t rip, int64_t watch);
 
 static void on_trace(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
@@ -1709,11 +1715,14 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_runDebug(JNIEnv *env, jcl
     d->trace_seen = 0;
     d->watch_pending = 0;
     /* the trace hook stays between consecutive steps (no flush per stepi); a plain run drops it */
-    if (!set_trace(s, step || d->n_wp > 0 || d->replay)) {
+    /* re-executing, the trace hook (every instruction, slow) only where an instruction's position matters: for
+       reverse-stepi, and for the accessing instruction of a watchpoint */
+    if (!set_trace(s, step || d->n_wp > 0 || (d->replay && d->every_insn))) {
         throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot add the single-step hook");
         return UC_ERR_HOOK;
     }
     d->prev_valid = 0;
+    d->seen_valid = 0;
     d->hit_kind = 0;
     d->hit2_kind = 0;
     jint r = Java_limu_emulator_unicorn_Shim_run(env, cls, handle, begin, budget, out);
@@ -1741,7 +1750,10 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_runDebug(JNIEnv *env, jcl
  *   its first instruction run, and one block never holds the same address
  *   twice (a loop, even a REP, starts a new block each time round).
  * - The exact stop ends the slice before the instruction at such a position
- *   (STOP_TARGET). Breakpoints and watchpoints never stop a re-executed
+ *   (STOP_TARGET), from an exact-address hook at its RIP. The trace hook
+ *   (every instruction, slow) is on only for reverse-stepi and watchpoints;
+ *   breakpoints are seen by their own hooks. Whichever hooks run at one
+ *   instruction, on_replay handles it once. Breakpoints and watchpoints never stop a re-executed
  *   slice; the last one met (before the final target) is noted, with its
  *   position: a breakpoint's is its own instruction, a watchpoint's is the
  *   instruction that made the access. With `every_insn` every instruction
@@ -1769,6 +1781,12 @@ static void note_hit(struct debug_state *d, int kind, int64_t blocks, uint64_t r
 }
 
 static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address) {
+    if (d->seen_valid && s->blocks == d->seen_blocks && address == d->seen_rip) {
+        return;   /* another of the hooks at this instruction saw it already */
+    }
+    d->seen_valid = 1;
+    d->seen_blocks = s->blocks;
+    d->seen_rip = address;
     int first = d->resume_armed && address == d->resume_at;
     d->resume_armed = 0;
     if (d->watch_pending) {
@@ -1794,6 +1812,11 @@ static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address) {
     d->prev_rip = address;
 }
 
+static void on_stop_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    shim_cpu *s = user;
+    on_replay(s, s->dbg, address);
+}
+
 /*
  * void setReplay(long shim, boolean on, boolean everyInsn, boolean stopArmed, long stopBlocks, long stopRip,
  * boolean stopFinal): the next debugger slices are re-executions (on), with an exact stop when stopArmed.
@@ -1805,12 +1828,23 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setReplay(JNIEnv *env, jc
     if (d == NULL) {
         return;
     }
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (d->stop_hook) {
+        p_hook_del(s->uc, d->stop_hook);
+        d->stop_hook = 0;
+    }
     d->replay = on;
     d->every_insn = everyInsn;
     d->stop_armed = armed;
     d->stop_blocks = blocks;
     d->stop_rip = (uint64_t)rip;
     d->stop_final = final;
+    /* Java drops the translated code at the address, so the new hook is called there */
+    if (on && armed && p_hook_add(s->uc, &d->stop_hook, UC_HOOK_CODE, (void *)on_stop_hook, s, (uint64_t)rip,
+                                  (uint64_t)rip) != UC_ERR_OK) {
+        d->stop_hook = 0;
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot add the exact-stop hook");
+    }
 }
 
 /* void replayHit(long shim, long[] out): the last slice's last hit: kind (0 none, 1 breakpoint, 2 watchpoint,

@@ -507,6 +507,9 @@ public final class UnicornEngine implements Engine {
             Shim.setReplay(shim, false, false, false, 0, 0, false);
         } else {
             Shim.setReplay(shim, true, r.everyInstruction(), r.armed(), r.blocks(), r.rip(), r.finalStop());
+            if (r.armed()) {
+                invalidateCode(r.rip(), 1);   // code translated before the stop's hook would not call it
+            }
         }
     }
 
