@@ -2,7 +2,6 @@
 package limu.emulator;
 
 import java.io.ByteArrayOutputStream;
-import java.util.ArrayList;
 import java.util.List;
 import limu.emulator.unicorn.RunExit;
 
@@ -197,12 +196,5 @@ public final class TimeTravel {
         all.writeBytes(queued);
         board.queueSerialInputFirst(all.toByteArray());
         loop.arrived();
-    }
-
-    /** Virtual times of the history's snapshots, oldest first. */
-    public List<Long> snapshotTimes() {
-        List<Long> t = new ArrayList<>();
-        history.checkpoints().forEach(c -> t.add(c.nanos()));
-        return t;
     }
 }
