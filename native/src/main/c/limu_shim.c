@@ -325,8 +325,13 @@ static int on_rdtscp(uc_engine *uc, void *user) {
  * #GP); a RIP write in a code hook ends the block right after the hook
  * (check_exit_request in tcg-op.c), so the native instruction never runs.
  */
+static int replay_stop_here(shim_cpu *s, uint64_t address); /* section "Re-execution" */
+
 static void on_msr(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
+    if (replay_stop_here(s, address)) {
+        return;
+    }
     if (s->kind != STOP_NONE) {
         return;
     }
@@ -1453,7 +1458,9 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_addMsrHook(JNIEnv *env, j
  *   uc_emu_stop in a code hook takes effect at the exit check emitted right
  *   after the hook call, with RIP at the instruction.
  * - Resuming from a breakpoint address must not hit it again at once: the
- *   first hit at the address a run starts from is skipped.
+ *   first hit at the address a run starts from is skipped, when Java says
+ *   the CPU resumes where it stopped (not at an interrupt handler the host
+ *   just delivered, whose first instruction may hold a breakpoint).
  * - A single step and a pending watchpoint use one full-range code hook (the
  *   "trace" hook), installed only while stepping or while a watchpoint
  *   exists, with the whole translation cache flushed when it comes and goes
@@ -1699,18 +1706,20 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_clearWatchpoints(JNIEnv *
 }
 
 /*
- * int runDebug(long shim, long begin, long blockBudget, boolean step, long[] out): run() with the
- * debugger's state armed; with `step`, exactly one instruction (or none, when it is a HLT).
+ * int runDebug(long shim, long begin, long blockBudget, boolean step, boolean pass, long[] out): run() with
+ * the debugger's state armed; with `step`, exactly one instruction (or none, when it is a HLT); with `pass`,
+ * a breakpoint at `begin` is passed over once (the CPU is resuming from it).
  */
 JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_runDebug(JNIEnv *env, jclass cls, jlong handle, jlong begin,
-                                                                jlong budget, jboolean step, jlongArray out) {
+                                                                jlong budget, jboolean step, jboolean pass,
+                                                                jlongArray out) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
     struct debug_state *d = dbg(env, s);
     if (d == NULL) {
         return UC_ERR_NOMEM;
     }
     d->resume_at = (uint64_t)begin;
-    d->resume_armed = 1;
+    d->resume_armed = pass;
     d->step_mode = step;
     d->trace_seen = 0;
     d->watch_pending = 0;
@@ -1810,6 +1819,19 @@ static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address) {
     d->prev_valid = 1;
     d->prev_blocks = s->blocks;
     d->prev_rip = address;
+}
+
+/*
+ * Hooks that act on an instruction (RDMSR/WRMSR emulation, PAUSE) call this first: when a re-executed slice must
+ * stop before this instruction, on_replay stops it and the hook does nothing (its hook may run before the stop's).
+ */
+static int replay_stop_here(shim_cpu *s, uint64_t address) {
+    struct debug_state *d = s->dbg;
+    if (d == NULL || !d->replay || !d->stop_armed || s->blocks != d->stop_blocks || address != d->stop_rip) {
+        return 0;
+    }
+    on_replay(s, d, address);
+    return 1;
 }
 
 static void on_stop_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
@@ -2241,6 +2263,9 @@ static int scan_claim(shim_cpu *s, uint64_t address) {
 
 static void on_pause(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
+    if (replay_stop_here(s, address)) {
+        return;
+    }
     struct code_scan *c = s->scan;
     if (c->pause_limit > 0 && ++c->pauses >= c->pause_limit && s->kind == STOP_NONE) {
         c->yields++;

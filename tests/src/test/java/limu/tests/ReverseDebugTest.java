@@ -200,6 +200,25 @@ class ReverseDebugTest {
     }
 
     @Test
+    void aBreakpointAtTheIpiHandlerIsHitAndEachCpuStepsBackOnItsOwn() throws Exception {
+        Running limu = limu("reverse.elf", "--cpus", "2");
+        String out = gdb(limu, "reverse.elf", "break reverse_ipi", "continue", "stepi", "echo @AP\\n",
+                "x/i $pc", "thread 1", "echo @BSP\\n", "x/i $pc", "reverse-stepi", "echo @BACK\\n", "thread",
+                "x/i $pc", "stepi", "echo @FWD\\n", "x/i $pc", "kill");
+        // the handler's first instruction holds the breakpoint: CPU 1 stops there when the IPI is delivered
+        contains(out, "Thread 2 hit Breakpoint 1, 0x");
+        contains(between(out, "@AP", "@BSP"), "<reverse_ipi+1>");
+        // CPU 0 sent the IPI with WRMSR and stands after it; one instruction back on thread 1 is that WRMSR
+        Matcher after = Pattern.compile("=> (0x[0-9a-f]+) <").matcher(between(out, "@BSP", "@BACK"));
+        assertTrue(after.find(), out);
+        String back = between(out, "@BACK", "@FWD");
+        contains(back, "Current thread is 1");
+        contains(back, "wrmsr");
+        contains(out.substring(out.indexOf("@FWD")), "=> " + after.group(1) + " <");
+        limu.finish();
+    }
+
+    @Test
     void goingBackPastTheHistoryStartStopsThereWithReplaylogBegin() throws Exception {
         Running limu = limu("gdb-target.elf");
         String out = gdb(limu, "gdb-target.elf", "break gdb_target::leaf", "continue", "continue", "delete",

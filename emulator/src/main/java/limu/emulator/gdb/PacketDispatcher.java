@@ -199,7 +199,8 @@ final class PacketDispatcher {
             gCpu = cpu;
             return "OK";
         } else if (p.charAt(1) == 'c') {
-            cCpu = cpu;
+            // "any thread" (0) is the Hg thread when the step comes, as gdb means it (bs names no thread)
+            cCpu = p.substring(2).equals("0") ? -1 : cpu;
             return "OK";
         }
         return "E01";

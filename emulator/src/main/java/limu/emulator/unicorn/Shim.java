@@ -99,7 +99,7 @@ final class Shim {
 
     static native void clearWatchpoints(long shim);
 
-    static native int runDebug(long shim, long begin, long blockBudget, boolean step, long[] out);
+    static native int runDebug(long shim, long begin, long blockBudget, boolean step, boolean pass, long[] out);
 
     static native void readFpu(long shim, byte[] out);
 

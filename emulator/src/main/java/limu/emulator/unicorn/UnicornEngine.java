@@ -280,12 +280,15 @@ public final class UnicornEngine implements Engine {
     }
 
     /** The uc_context_save blob (CPUX86State up to end_reset_fields) of one engine. */
-    private record Context(long shim, byte[] blob) {
+    private record Context(long shim, byte[] blob, long stoppedAt) {
     }
+
+    /** RIP where the last debugger slice ended: a run starting there resumes from it. */
+    private long stoppedAt = -1;
 
     @Override
     public Object saveContext() {
-        return new Context(shim, Shim.context(shim));
+        return new Context(shim, Shim.context(shim), stoppedAt);
     }
 
     @Override
@@ -294,6 +297,7 @@ public final class UnicornEngine implements Engine {
             throw new IllegalArgumentException("not a context saved by this engine");
         }
         Shim.restoreContext(shim, c.blob);
+        stoppedAt = c.stoppedAt;
     }
 
     private static final int HF_INHIBIT_IRQ = 1 << 3;
@@ -491,7 +495,9 @@ public final class UnicornEngine implements Engine {
 
     private Slice debugRun(long blockBudget, boolean step) {
         long rip = read(Register.RIP);
-        int err = Shim.runDebug(shim, rip, blockBudget, step, out);
+        // a breakpoint where the CPU stopped is passed over; one at an interrupt handler the host delivered is not
+        int err = Shim.runDebug(shim, rip, blockBudget, step, step || rip == stoppedAt, out);
+        stoppedAt = read(Register.RIP);
         RunExit exit = RunExit.ofCode(out[0]);
         if (err != Uc.ERR_OK && exit != RunExit.UNMAPPED && exit != RunExit.INVALID_OPCODE) {
             UnicornException.check(err, String.format("uc_emu_start at 0x%x", rip));
