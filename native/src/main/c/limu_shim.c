@@ -38,6 +38,7 @@ enum {
     STOP_ADDRESS = 12,    /* an address hook's observer asked to stop, before the instruction at `address` */
     STOP_YIELD = 13,      /* a spin loop's PAUSEs gave the slice away (section "Code scan") */
     STOP_RESCAN = 14,     /* internal: hooks were added for fetched code; run() drops stale code and goes on */
+    STOP_TARGET = 15,     /* re-execution reached its exact stop (section "Re-execution") */
 };
 
 /*
@@ -324,8 +325,13 @@ static int on_rdtscp(uc_engine *uc, void *user) {
  * #GP); a RIP write in a code hook ends the block right after the hook
  * (check_exit_request in tcg-op.c), so the native instruction never runs.
  */
+static int replay_stop_here(shim_cpu *s, uint64_t address); /* section "Re-execution" */
+
 static void on_msr(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
+    if (replay_stop_here(s, address)) {
+        return;
+    }
     if (s->kind != STOP_NONE) {
         return;
     }
@@ -1046,6 +1052,26 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_ramFree(JNIEnv *env, jcla
     munmap((void *)(uintptr_t)addr, (size_t)bytes);
 }
 
+/*
+ * boolean residentPages(long addr, long bytes, byte[] out): bit 0 of out[i] set when page i of ramAlloc memory at
+ * `addr` is resident (mincore), so the reverse-debugging history never reads (and so never maps) pages the guest
+ * did not touch. False when mincore failed.
+ */
+JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_residentPages(JNIEnv *env, jclass cls, jlong addr,
+                                                                          jlong bytes, jbyteArray out) {
+    size_t pages = (size_t)(bytes + 4095) / 4096;
+    unsigned char *vec = malloc(pages ? pages : 1);
+    if (vec == NULL) {
+        return JNI_FALSE;
+    }
+    int r = mincore((void *)(uintptr_t)addr, (size_t)bytes, vec);
+    if (r == 0) {
+        (*env)->SetByteArrayRegion(env, out, 0, (jsize)pages, (const jbyte *)vec);
+    }
+    free(vec);
+    return r == 0 ? JNI_TRUE : JNI_FALSE;
+}
+
 #define ADD_HOOK(handle, type, cb, ...)                                              \
     do {                                                                             \
         uc_err e = p_hook_add(s->uc, &(handle), (type), (void *)(cb), s, __VA_ARGS__); \
@@ -1432,7 +1458,9 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_addMsrHook(JNIEnv *env, j
  *   uc_emu_stop in a code hook takes effect at the exit check emitted right
  *   after the hook call, with RIP at the instruction.
  * - Resuming from a breakpoint address must not hit it again at once: the
- *   first hit at the address a run starts from is skipped.
+ *   first hit at the address a run starts from is skipped, when Java says
+ *   the CPU resumes where it stopped (not at an interrupt handler the host
+ *   just delivered, whose first instruction may hold a breakpoint).
  * - A single step and a pending watchpoint use one full-range code hook (the
  *   "trace" hook), installed only while stepping or while a watchpoint
  *   exists, with the whole translation cache flushed when it comes and goes
@@ -1464,7 +1492,24 @@ struct debug_state {
     int step_mode, trace_seen;
     int watch_pending;
     int64_t watch_addr, watch_kind;
+    /* section "Re-execution" */
+    int replay;                       /* re-executing: breakpoints and watchpoints are noted, never stop */
+    int every_insn;                   /* every instruction counts as a hit (reverse-stepi) */
+    int stop_armed, stop_final;
+    uc_hook stop_hook;                /* an exact-address hook at stop_rip while armed */
+    int seen_valid;                   /* the last instruction on_replay saw (several hooks may call it) */
+    int64_t seen_blocks;
+    uint64_t seen_rip;
+    int64_t stop_blocks;
+    uint64_t stop_rip;
+    int prev_valid;
+    int64_t prev_blocks;
+    uint64_t prev_rip;
+    int64_t hit_kind, hit_blocks, hit_rip, hit_watch;
+    int64_t hit2_kind, hit2_blocks, hit2_rip, hit2_watch;   /* the hit before the last one */
 };
+
+static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address); /* section "Re-execution" */
 
 static struct debug_state *dbg(JNIEnv *env, shim_cpu *s) {
     if (s->dbg == NULL) {
@@ -1479,6 +1524,10 @@ static struct debug_state *dbg(JNIEnv *env, shim_cpu *s) {
 static void on_break(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
     struct debug_state *d = s->dbg;
+    if (d->replay) {
+        on_replay(s, d, address);   /* notes the breakpoint, never stops at it */
+        return;
+    }
     if (d->resume_armed && address == d->resume_at) {
         d->resume_armed = 0;
         return;
@@ -1489,10 +1538,28 @@ static void on_break(uc_engine *uc, uint64_t address, uint32_t size, void *user)
     stop_with(s, STOP_BREAKPOINT);
 }
 
+static void note_hit(struct debug_state *d, int kind, int64_t blocks, uint64_t rip, int64_t watch);
+
 static void on_trace(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
     struct debug_state *d = s->dbg;
-    d->resume_armed = 0;
+    if (d->replay) {
+        if (d->step_mode && d->trace_seen) {
+            if (d->watch_pending && d->prev_valid) {
+                note_hit(d, 2, d->prev_blocks, d->prev_rip, d->watch_addr);
+            }
+            d->watch_pending = 0;
+            stop_with(s, STOP_STEPPED);
+            return;
+        }
+        d->trace_seen = 1;
+        on_replay(s, d, address);
+        return;
+    }
+    /* the start address keeps its pass over a breakpoint whichever of the two hooks runs first */
+    if (address != d->resume_at) {
+        d->resume_armed = 0;
+    }
     if (d->watch_pending) {
         d->watch_pending = 0;
         if (s->kind == STOP_NONE) {
@@ -1639,30 +1706,180 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_clearWatchpoints(JNIEnv *
 }
 
 /*
- * int runDebug(long shim, long begin, long blockBudget, boolean step, long[] out): run() with the
- * debugger's state armed; with `step`, exactly one instruction (or none, when it is a HLT).
+ * int runDebug(long shim, long begin, long blockBudget, boolean step, boolean pass, long[] out): run() with
+ * the debugger's state armed; with `step`, exactly one instruction (or none, when it is a HLT); with `pass`,
+ * a breakpoint at `begin` is passed over once (the CPU is resuming from it).
  */
 JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_runDebug(JNIEnv *env, jclass cls, jlong handle, jlong begin,
-                                                                jlong budget, jboolean step, jlongArray out) {
+                                                                jlong budget, jboolean step, jboolean pass,
+                                                                jlongArray out) {
     shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
     struct debug_state *d = dbg(env, s);
     if (d == NULL) {
         return UC_ERR_NOMEM;
     }
     d->resume_at = (uint64_t)begin;
-    d->resume_armed = 1;
+    d->resume_armed = pass;
     d->step_mode = step;
     d->trace_seen = 0;
     d->watch_pending = 0;
     /* the trace hook stays between consecutive steps (no flush per stepi); a plain run drops it */
-    if (!set_trace(s, step || d->n_wp > 0)) {
+    /* re-executing, the trace hook (every instruction, slow) only where an instruction's position matters: for
+       reverse-stepi, and for the accessing instruction of a watchpoint */
+    if (!set_trace(s, step || d->n_wp > 0 || (d->replay && d->every_insn))) {
         throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot add the single-step hook");
         return UC_ERR_HOOK;
     }
+    d->prev_valid = 0;
+    d->seen_valid = 0;
+    d->hit_kind = 0;
+    d->hit2_kind = 0;
     jint r = Java_limu_emulator_unicorn_Shim_run(env, cls, handle, begin, budget, out);
+    if (d->replay && d->watch_pending && d->prev_valid) {
+        /* the slice's last instruction accessed a watchpoint: no later instruction saw it */
+        note_hit(d, 2, d->prev_blocks, d->prev_rip, d->watch_addr);
+    }
+    d->watch_pending = 0;
     d->step_mode = 0;
     d->resume_armed = 0;
     return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * Re-execution (reverse debugging, limu.emulator.History): a slice run again
+ * from a snapshot must do exactly what it did the first time, and stop
+ * exactly where it stopped, whatever breakpoints exist now.
+ *
+ * - A re-executed slice runs with the trace hook, which the live run may not
+ *   have had: code hooks add calls inside translated blocks but do not move
+ *   block boundaries, so the block counts agree (the run loop checks every
+ *   re-executed slice's count against the journal and says so if not).
+ * - A position inside a slice is (blocks counted so far, RIP) at the start of
+ *   an instruction: the block hook counts a block before the code hooks of
+ *   its first instruction run, and one block never holds the same address
+ *   twice (a loop, even a REP, starts a new block each time round).
+ * - The exact stop ends the slice before the instruction at such a position
+ *   (STOP_TARGET), from an exact-address hook at its RIP. The trace hook
+ *   (every instruction, slow) is on only for reverse-stepi and watchpoints;
+ *   breakpoints are seen by their own hooks. Whichever hooks run at one
+ *   instruction, on_replay handles it once. Breakpoints and watchpoints never stop a re-executed
+ *   slice; the last one met (before the final target) is noted, with its
+ *   position: a breakpoint's is its own instruction, a watchpoint's is the
+ *   instruction that made the access. With `every_insn` every instruction
+ *   counts (the previous instruction, for reverse-stepi).
+ * ------------------------------------------------------------------------- */
+
+static int is_breakpoint(struct debug_state *d, uint64_t address) {
+    for (int i = 0; i < d->n_bp; i++) {
+        if (d->bp_addr[i] == address) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void note_hit(struct debug_state *d, int kind, int64_t blocks, uint64_t rip, int64_t watch) {
+    d->hit2_kind = d->hit_kind;
+    d->hit2_blocks = d->hit_blocks;
+    d->hit2_rip = d->hit_rip;
+    d->hit2_watch = d->hit_watch;
+    d->hit_kind = kind;
+    d->hit_blocks = blocks;
+    d->hit_rip = (int64_t)rip;
+    d->hit_watch = watch;
+}
+
+static void on_replay(shim_cpu *s, struct debug_state *d, uint64_t address) {
+    if (d->seen_valid && s->blocks == d->seen_blocks && address == d->seen_rip) {
+        return;   /* another of the hooks at this instruction saw it already */
+    }
+    d->seen_valid = 1;
+    d->seen_blocks = s->blocks;
+    d->seen_rip = address;
+    int first = d->resume_armed && address == d->resume_at;
+    d->resume_armed = 0;
+    if (d->watch_pending) {
+        d->watch_pending = 0;
+        if (d->prev_valid) {
+            note_hit(d, 2, d->prev_blocks, d->prev_rip, d->watch_addr);
+        }
+    }
+    int at_stop = d->stop_armed && s->blocks == d->stop_blocks && address == d->stop_rip;
+    if (at_stop && d->stop_final) {
+        stop_with(s, STOP_TARGET);
+        return;
+    }
+    if (d->every_insn || (!first && is_breakpoint(d, address))) {
+        note_hit(d, d->every_insn ? 3 : 1, s->blocks, address, 0);
+    }
+    if (at_stop) {
+        stop_with(s, STOP_TARGET);
+        return;
+    }
+    d->prev_valid = 1;
+    d->prev_blocks = s->blocks;
+    d->prev_rip = address;
+}
+
+/*
+ * Hooks that act on an instruction (RDMSR/WRMSR emulation, PAUSE) call this first: when a re-executed slice must
+ * stop before this instruction, on_replay stops it and the hook does nothing (its hook may run before the stop's).
+ */
+static int replay_stop_here(shim_cpu *s, uint64_t address) {
+    struct debug_state *d = s->dbg;
+    if (d == NULL || !d->replay || !d->stop_armed || s->blocks != d->stop_blocks || address != d->stop_rip) {
+        return 0;
+    }
+    on_replay(s, d, address);
+    return 1;
+}
+
+static void on_stop_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    shim_cpu *s = user;
+    on_replay(s, s->dbg, address);
+}
+
+/*
+ * void setReplay(long shim, boolean on, boolean everyInsn, boolean stopArmed, long stopBlocks, long stopRip,
+ * boolean stopFinal): the next debugger slices are re-executions (on), with an exact stop when stopArmed.
+ */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setReplay(JNIEnv *env, jclass cls, jlong handle,
+                                                                 jboolean on, jboolean everyInsn, jboolean armed,
+                                                                 jlong blocks, jlong rip, jboolean final) {
+    struct debug_state *d = dbg(env, (shim_cpu *)(uintptr_t)handle);
+    if (d == NULL) {
+        return;
+    }
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (d->stop_hook) {
+        p_hook_del(s->uc, d->stop_hook);
+        d->stop_hook = 0;
+    }
+    d->replay = on;
+    d->every_insn = everyInsn;
+    d->stop_armed = armed;
+    d->stop_blocks = blocks;
+    d->stop_rip = (uint64_t)rip;
+    d->stop_final = final;
+    /* Java drops the translated code at the address, so the new hook is called there */
+    if (on && armed && p_hook_add(s->uc, &d->stop_hook, UC_HOOK_CODE, (void *)on_stop_hook, s, (uint64_t)rip,
+                                  (uint64_t)rip) != UC_ERR_OK) {
+        d->stop_hook = 0;
+        throw_java(env, "limu/emulator/unicorn/UnicornException", "cannot add the exact-stop hook");
+    }
+}
+
+/* void replayHit(long shim, long[] out): the last slice's last hit: kind (0 none, 1 breakpoint, 2 watchpoint,
+   3 instruction), blocks, rip, watchpoint index; then the same for the hit before it. */
+JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_replayHit(JNIEnv *env, jclass cls, jlong handle,
+                                                                 jlongArray out) {
+    struct debug_state *d = dbg(env, (shim_cpu *)(uintptr_t)handle);
+    if (d == NULL) {
+        return;
+    }
+    jlong r[8] = {d->hit_kind, d->hit_blocks, d->hit_rip, d->hit_watch,
+                  d->hit2_kind, d->hit2_blocks, d->hit2_rip, d->hit2_watch};
+    (*env)->SetLongArrayRegion(env, out, 0, 8, r);
 }
 
 /*
@@ -2046,6 +2263,9 @@ static int scan_claim(shim_cpu *s, uint64_t address) {
 
 static void on_pause(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     shim_cpu *s = user;
+    if (replay_stop_here(s, address)) {
+        return;
+    }
     struct code_scan *c = s->scan;
     if (c->pause_limit > 0 && ++c->pauses >= c->pause_limit && s->kind == STOP_NONE) {
         c->yields++;

@@ -54,6 +54,8 @@ import limu.emulator.cpu.ApicMsrs;
  */
 final class Board {
     private final OutputStream serialOutput;
+    private final Mutable serialMute;
+    private final Mutable debugconMute;
     private final DeviceAddresses addresses;
     private final VirtualTime time;
     private final TimerQueue timers = new TimerQueue();
@@ -98,11 +100,14 @@ final class Board {
      * @throws IllegalArgumentException for an unknown plug-in device or bad options
      */
     Board(MachineConfig config, DeviceAddresses addresses, LongSupplier now, IpiSink ipis) {
-        this.serialOutput = config.serialOutput();
+        this.serialMute = new Mutable(config.serialOutput());
+        this.debugconMute = config.debugconOutput() == config.serialOutput() ? serialMute
+                : new Mutable(config.debugconOutput());
+        this.serialOutput = serialMute;
         this.addresses = addresses;
         this.time = now::getAsLong;
         this.debugExit = new DebugExit((status, value) -> raise(new BoardEvent.ExitPort(value, status)));
-        this.debugcon = new DebugConsole(config.debugconOutput(), config.flushEachLine());
+        this.debugcon = new DebugConsole(debugconMute, config.flushEachLine());
         ports.attach(debugExit);
         ports.attach(debugcon);
         ports.attach(new SnapshotMarker(this::raise));
@@ -117,7 +122,7 @@ final class Board {
         }
         pic.initialiseLikeFirmware();
         // COM1 on IRQ 4 as on a PC: the 8259's input 4 and I/O APIC pin 4 (the MADT has no override for it)
-        this.com1 = new Serial16550(Serial16550.COM1, config.serialOutput(), isaIrq(4), config.flushEachLine());
+        this.com1 = new Serial16550(Serial16550.COM1, serialMute, isaIrq(4), config.flushEachLine());
         ports.attach(com1);
         TickRate tsc = new TickRate(VirtualClock.TSC_HZ);
         for (int i = 0; i < config.cpus(); i++) {
@@ -367,6 +372,66 @@ final class Board {
      */
     boolean feedSerialInput() {
         return serialInput.feed(com1);
+    }
+
+    /** {@link #feedSerialInput()}, returning the bytes COM1 received (null: none), for the reverse-debugging journal. */
+    byte[] takeSerialInput() {
+        return serialInput.feedBytes(com1);
+    }
+
+    /** The bytes still queued for COM1, taken off the queue. */
+    byte[] takeQueuedSerialInput() {
+        return serialInput.takeQueued();
+    }
+
+    /** Queues {@code bytes} for COM1 ahead of those already queued. */
+    void queueSerialInputFirst(byte[] bytes) {
+        serialInput.queueFirst(bytes);
+    }
+
+    /**
+     * While muted, serial and debugcon output is dropped: a re-executed stretch of the run prints what was
+     * printed already. Flushes first, so nothing printed before is lost.
+     */
+    void muteOutputs(boolean mute) {
+        flushOutputs();
+        serialMute.mute(mute);
+        debugconMute.mute(mute);
+    }
+
+    /** An output stream that drops what it is given while muted. */
+    static final class Mutable extends OutputStream {
+        private final OutputStream out;
+        private boolean muted;
+
+        Mutable(OutputStream out) {
+            this.out = out;
+        }
+
+        void mute(boolean on) {
+            muted = on;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (!muted) {
+                out.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!muted) {
+                out.write(b, off, len);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (!muted) {
+                out.flush();
+            }
+        }
     }
 
     /** True while queued input waits for room in COM1's FIFO. */

@@ -37,7 +37,9 @@ public interface Debugger {
             /** A single step finished. */
             STEPPED,
             /** {@link Machine#requestDebugStop()}: Ctrl-C, or a client attaching. */
-            INTERRUPTED
+            INTERRUPTED,
+            /** Going backwards reached the start of the recorded history ({@link TimeTravel}). */
+            HISTORY_START
         }
 
         static Stop of(int cpu, Slice slice) {

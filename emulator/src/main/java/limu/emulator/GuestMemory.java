@@ -84,6 +84,15 @@ public final class GuestMemory implements PhysicalMemory, AutoCloseable {
         return written;
     }
 
+    /** Every host block (RAM, device windows), in a fixed order (the reverse-debugging history). */
+    List<HostMemory> hostBlocks() {
+        return List.copyOf(owned);
+    }
+
+    UnicornLibrary library() {
+        return library;
+    }
+
     /** The RAM regions (not device windows). */
     public List<RamRegion> regions() {
         return ram;

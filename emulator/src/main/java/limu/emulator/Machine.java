@@ -40,6 +40,7 @@ public final class Machine implements AutoCloseable {
     private final RunLoop loop;
     private final HostInput input = new HostInput();
     private final BootTimes bootTimes;
+    private TimeTravel timeTravel;
 
     private Machine(MachineConfig config, byte[] elf, String name, Path kernelDirectory) throws BootException {
         this.clock = new VirtualClock(config.wallClock());
@@ -330,8 +331,42 @@ public final class Machine implements AutoCloseable {
         return s.restore(this, cpus, board, loop, memory, clock);
     }
 
+    /**
+     * Keeps a reverse-debugging history from now on (before {@link #run(Debugger)}): a snapshot every
+     * {@code intervalNanos} of virtual time, at most {@code capBytes} held (the oldest snapshots go first), and a
+     * journal of the run between them; {@link #timeTravel()} then goes back in it. IllegalStateException with
+     * wall-clock time (re-execution needs the deterministic clock).
+     */
+    public void keepHistory(long capBytes, long intervalNanos) {
+        if (clock.wall()) {
+            throw new IllegalStateException("reverse debugging needs the deterministic clock (not --time wall)");
+        }
+        if (capBytes <= 0 || intervalNanos <= 0) {
+            throw new IllegalArgumentException("history cap and interval must be positive");
+        }
+        History h = new History(capBytes, intervalNanos, new HistoryMemory(memory.hostBlocks(), memory.library()));
+        loop.keepHistory(h, () -> {
+            try {
+                MachineSnapshot state = MachineSnapshot.capture(this, cpus, board, loop, memory, clock, false);
+                RunLoop.Progress p = loop.progress();
+                h.add(new History.Checkpoint(p.slices(), p.iterations(), clock.nanos(0), p.instructions(), state));
+            } catch (IllegalStateException e) {
+                h.disable(e.getMessage());
+            }
+        });
+        timeTravel = new TimeTravel(this, cpus, board, loop, memory, clock, h);
+    }
+
+    /** Reverse execution, when {@link #keepHistory} was called. */
+    public Optional<TimeTravel> timeTravel() {
+        return Optional.ofNullable(timeTravel);
+    }
+
     @Override
     public void close() {
+        if (loop != null && loop.history() != null) {
+            loop.history().close();
+        }
         for (Vcpu cpu : cpus.all()) {
             cpu.engine.close();
         }

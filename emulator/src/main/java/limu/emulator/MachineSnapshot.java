@@ -66,6 +66,15 @@ public final class MachineSnapshot implements AutoCloseable {
      */
     static MachineSnapshot capture(Machine machine, Cpus cpus, Board board, RunLoop loop, GuestMemory memory,
                                    VirtualClock clock) {
+        return capture(machine, cpus, board, loop, memory, clock, true);
+    }
+
+    /**
+     * {@code withMemory} false: everything but guest memory, which the caller keeps itself (the reverse-debugging
+     * history keeps only changed pages); {@link #restore} then leaves memory alone.
+     */
+    static MachineSnapshot capture(Machine machine, Cpus cpus, Board board, RunLoop loop, GuestMemory memory,
+                                   VirtualClock clock, boolean withMemory) {
         loop.observer().snapshotRefusal().ifPresent(why -> {
             throw new IllegalStateException(why);
         });
@@ -88,7 +97,7 @@ public final class MachineSnapshot implements AutoCloseable {
             devices.add(d.state());
         }
         List<Armed> armed = board.timers().armedTimers().stream().map(t -> new Armed(t, t.deadline())).toList();
-        return new MachineSnapshot(machine, cs, cpus.pendingSignals(), memory.copyAll(), devices, board.serialState(),
+        return new MachineSnapshot(machine, cs, cpus.pendingSignals(), withMemory ? memory.copyAll() : List.of(), devices, board.serialState(),
                 armed, clock.blocks(), clock.skipped(), loop.progress(), loop.observer().saveState());
     }
 
@@ -102,7 +111,7 @@ public final class MachineSnapshot implements AutoCloseable {
         }
         board.flushOutputs();
         clock.restore(clockBlocks, clockSkipped);
-        long written = guestMemory.restoreAll(memory);
+        long written = memory.isEmpty() ? 0 : guestMemory.restoreAll(memory);
         for (int i = 0; i < cpus.count(); i++) {
             Vcpu c = cpus.get(i);
             Cpu sc = this.cpus.get(i);

@@ -8,6 +8,7 @@ import limu.devices.DeviceTimer;
 import limu.devices.LocalApic;
 import limu.emulator.cpu.CpuModel;
 import limu.emulator.unicorn.Register;
+import limu.emulator.unicorn.RunExit;
 import limu.emulator.unicorn.Slice;
 
 /**
@@ -41,7 +42,7 @@ final class RunLoop {
     static final long OUTPUT_FLUSH_NANOS = 20_000_000;
 
     /** The loop's counters, kept across runs (a restored run slices as the original). */
-    record Progress(long blocks, long instructions, int idleSkips, int turn) {
+    record Progress(long blocks, long instructions, int idleSkips, int turn, long slices, long iterations) {
     }
 
     private final Optional<Duration> timeout;
@@ -58,6 +59,15 @@ final class RunLoop {
     private boolean stopAtMarker;
     private long blocks;
     private long instructions;
+    /** Slices run since boot, and turns of the loop: a position in the reverse-debugging journal. */
+    private long slices;
+    private long iterations;
+    /** The reverse-debugging history, or null (off). */
+    private History history;
+    /** Set while the loop re-executes the journal (reverse debugging); null when it runs live. */
+    private Reexecution reexecution;
+    /** A snapshot capture for the history, at the top of the loop ({@link Machine}). */
+    private Runnable checkpoint = () -> { };
     /** Timer deadlines skipped to in a row without waking any CPU. */
     private int idleSkips;
     /** The CPU whose next turn it is. */
@@ -96,14 +106,21 @@ final class RunLoop {
      * a CPU; the time it holds the machine does not count against the timeout.
      */
     StopReason run(Debugger debugger) {
-        long deadline = timeout.map(t -> System.nanoTime() + t.toNanos()).orElse(Long.MAX_VALUE);
+        Reexecution replay = reexecution;
+        long deadline = replay != null ? Long.MAX_VALUE
+                : timeout.map(t -> System.nanoTime() + t.toNanos()).orElse(Long.MAX_VALUE);
+        boolean debugging = debugger.attached() || history != null || replay != null;
         int turn = resumeTurn;
         Debugger.Stop stop = debugger.stopAtEntry() ? Debugger.Stop.simple(Debugger.Stop.Kind.ENTRY, 0) : null;
         Vcpu stepping = null;   // the CPU the debugger steps by one instruction; the others wait
         input.takeStopRequest();   // one left from an earlier run (the engines' own were acted on)
         try {
             while (true) {
-                if (debugStopRequested) {
+                if (replay == null && history != null && history.due(clock.nanos(0))) {
+                    checkpoint.run();
+                }
+                iterations++;
+                if (debugStopRequested && replay == null) {
                     stop = debugStop(turn);
                 }
                 if (stop != null) {
@@ -114,18 +131,20 @@ final class RunLoop {
                     if (resume.kill()) {
                         return new StopReason.Interrupted();
                     }
+                    turn = resumeTurn;   // the debugger may have moved the machine back in time
                     stepping = steppable(resume);
                 }
                 takeDueSamples();
                 startParkedCpus();
                 board.timers().runDue(cpus.nanos());
-                for (HostInput.KeyChange k : input.take()) {
-                    board.hostKey(k.key(), k.down());
-                }
-                board.feedSerialInput();
+                deliverHostInput(replay);
                 board.flushOutputsIfDue(System.nanoTime(), OUTPUT_FLUSH_NANOS);
                 if (wakeInterruptedCpus()) {
                     idleSkips = 0;
+                }
+                History.Entry recorded = replay == null ? null : replay.history.entry(slices);
+                if (recorded != null && recorded.iteration() == iterations && recorded.step()) {
+                    stepping = cpus.get(recorded.cpu());   // a single step gdb asked for
                 }
                 Vcpu cpu = stepping != null ? stepping : nextRunnable(turn);
                 if (cpu == null) {
@@ -134,6 +153,9 @@ final class RunLoop {
                     }
                     if (waitForNextTimer()) {
                         continue;
+                    }
+                    if (replay != null && recorded != null) {
+                        continue;   // the recorded run waited here for host input: it comes from the journal
                     }
                     if ((input.attached() || board.serialInputAwaited()) && haltedWithInterruptsEnabled()) {
                         board.flushOutputs();   // the prompt the guest waits behind
@@ -155,23 +177,66 @@ final class RunLoop {
                 if (cpu.core.shutdown() != null) {
                     return CrashReport.tripleFault(cpu.core.shutdown(), symbols);
                 }
-                Slice slice = runSlice(cpu, stepping != null, debugger.attached(), budget);
-                if (stepping != null) {
+                long startNanos = clock.nanos(0);
+                if (replay != null) {
+                    if (recorded == null || recorded.iteration() != iterations || recorded.cpu() != cpu.index
+                            || recorded.step() != (stepping != null)) {
+                        throw new IllegalStateException("re-execution diverged from the journal at slice " + slices
+                                + " (iteration " + iterations + ", CPU " + cpu.index + ")");
+                    }
+                    cpu.engine.setReplay(replay.replayOf(slices, recorded, cpu.index));
+                }
+                Slice slice;
+                try {
+                    slice = runSlice(cpu, stepping != null, debugging, budget);
+                } finally {
+                    if (replay != null) {
+                        cpu.engine.setReplay(null);
+                    }
+                }
+                if (replay != null) {
+                    replay.sliceRan(slices, recorded, cpu.index, cpu.engine);
+                    boolean finalStop = slice.exit() == RunExit.TARGET && !replay.target().betweenSlices()
+                            && replay.target().slice() == slices;
+                    if (!finalStop && slice.blocks() != recorded.blocks()) {
+                        throw new IllegalStateException("re-execution diverged from the journal in slice " + slices
+                                + ": " + slice.blocks() + " blocks instead of " + recorded.blocks());
+                    }
+                    slices++;
                     stepping = null;
-                    stop = Debugger.Stop.simple(Debugger.Stop.Kind.STEPPED, cpu.index);
+                    if (finalStop) {
+                        return null;
+                    }
+                } else {
+                    if (history != null) {
+                        boolean exact = slice.exit() == RunExit.BREAKPOINT || slice.exit() == RunExit.WATCHPOINT
+                                || slice.exit() == RunExit.REQUESTED;
+                        history.record(new History.Entry(iterations, cpu.index, stepping != null, slice.exit(),
+                                slice.blocks(), exact ? cpu.engine.read(Register.RIP) : 0, startNanos,
+                                slice.instructions()));
+                    }
+                    slices++;
+                    if (stepping != null) {
+                        stepping = null;
+                        stop = Debugger.Stop.simple(Debugger.Stop.Kind.STEPPED, cpu.index);
+                    }
                 }
                 Optional<StopReason> observed = observer.stopReason();
                 if (observed.isPresent()) {
                     return observed.get();
                 }
                 switch (slice.exit()) {
-                    case BUDGET, INTERRUPT_WINDOW, ADDRESS_HOOK, YIELDED -> { }
+                    case BUDGET, INTERRUPT_WINDOW, ADDRESS_HOOK, YIELDED, TARGET -> { }
                     case REQUESTED -> {
                         if (!debugStopRequested) {
                             return new StopReason.Interrupted();
                         }
                     }
-                    case BREAKPOINT, WATCHPOINT, STEPPED -> stop = Debugger.Stop.of(cpu.index, slice);
+                    case BREAKPOINT, WATCHPOINT, STEPPED -> {
+                        if (replay == null) {
+                            stop = Debugger.Stop.of(cpu.index, slice);
+                        }
+                    }
                     case PORT_STOP -> {
                         // no event: a device wants an interrupt looked at now
                         Optional<BoardEvent> event = board.takeEvent();
@@ -190,10 +255,38 @@ final class RunLoop {
                                 : CrashReport.of(cpu, slice, symbols);
                     }
                 }
+                if (replay != null && replay.reachedBetween(slices)) {
+                    return null;
+                }
             }
         } finally {
             takeDueSamples();
             board.flushOutputs();
+        }
+    }
+
+    /**
+     * Host input for this turn of the loop: live, the keys typed and the serial bytes COM1 takes now (noted in the
+     * history); re-executing, what the journal says arrived at this turn.
+     */
+    private void deliverHostInput(Reexecution replay) {
+        if (replay != null) {
+            History.Input in = replay.history.input(iterations);
+            if (in != null) {
+                in.keys().forEach(k -> board.hostKey(k.key(), k.down()));
+                if (in.serial().length > 0) {
+                    board.receiveSerial(in.serial());
+                }
+            }
+            return;
+        }
+        List<HostInput.KeyChange> keys = input.take();
+        for (HostInput.KeyChange k : keys) {
+            board.hostKey(k.key(), k.down());
+        }
+        byte[] fed = board.takeSerialInput();
+        if (history != null && (fed != null || !keys.isEmpty())) {
+            history.recordInput(new History.Input(iterations, fed == null ? new byte[0] : fed, keys));
         }
     }
 
@@ -428,7 +521,40 @@ final class RunLoop {
     }
 
     Progress progress() {
-        return new Progress(blocks, instructions, idleSkips, resumeTurn);
+        return new Progress(blocks, instructions, idleSkips, resumeTurn, slices, iterations);
+    }
+
+    /** Keeps a reverse-debugging history from now on; {@code capture} adds a snapshot to it. */
+    void keepHistory(History h, Runnable capture) {
+        history = h;
+        checkpoint = capture;
+    }
+
+    History history() {
+        return history;
+    }
+
+    /** Re-executes the journal up to {@code r}'s target (after a snapshot was restored); false: not reached. */
+    boolean reexecute(Reexecution r) {
+        reexecution = r;
+        try {
+            return run(Debugger.NONE) == null;
+        } finally {
+            reexecution = null;
+        }
+    }
+
+    /** After going back in time inside a debugger stop: the loop goes on at the next turn. */
+    void arrived() {
+        iterations++;
+    }
+
+    long slices() {
+        return slices;
+    }
+
+    long iterations() {
+        return iterations;
     }
 
     /** Puts the counters back as {@code p} says; a pending debugger stop is dropped. */
@@ -438,5 +564,7 @@ final class RunLoop {
         instructions = p.instructions();
         idleSkips = p.idleSkips();
         resumeTurn = p.turn();
+        slices = p.slices();
+        iterations = p.iterations();
     }
 }

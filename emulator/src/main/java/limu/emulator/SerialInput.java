@@ -32,6 +32,11 @@ final class SerialInput {
 
     /** Moves what {@code uart} can take now into its receive FIFO: queued bytes first. True if any moved. */
     boolean feed(Serial16550 uart) {
+        return feedBytes(uart) != null;
+    }
+
+    /** {@link #feed}, returning the bytes moved, or null when none did. */
+    byte[] feedBytes(Serial16550 uart) {
         int room = uart.readyToReceive() ? Math.min(uart.receiveCapacity(), chunk.length) : 0;
         int n = 0;
         while (n < room && !queued.isEmpty()) {
@@ -46,10 +51,27 @@ final class SerialInput {
             }
         }
         if (n == 0) {
-            return false;
+            return null;
         }
-        uart.receive(Arrays.copyOf(chunk, n));
-        return true;
+        byte[] moved = Arrays.copyOf(chunk, n);
+        uart.receive(moved);
+        return moved;
+    }
+
+    /** The queued bytes, which leave the queue (a restore is about to drop them; {@link #queueFirst} puts them back). */
+    byte[] takeQueued() {
+        byte[] b = new byte[queued.size()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = queued.removeFirst();
+        }
+        return b;
+    }
+
+    /** Puts {@code bytes} ahead of whatever is queued. */
+    void queueFirst(byte[] bytes) {
+        for (int i = bytes.length - 1; i >= 0; i--) {
+            queued.addFirst(bytes[i]);
+        }
     }
 
     /**

@@ -151,6 +151,15 @@ public final class RunCommand implements Callable<Integer> {
             + " attaches and continues (like QEMU's -s -S)")
     boolean gdbWait;
 
+    @Option(names = "--gdb-history", paramLabel = "SIZE", defaultValue = "1G",
+            description = "with --gdb: memory the reverse-debugging history may hold (snapshots and journal; default"
+                    + " ${DEFAULT-VALUE}); past it the oldest snapshots go and history starts later; 0: no history")
+    String gdbHistory;
+
+    @Option(names = "--gdb-history-interval", paramLabel = "TIME", defaultValue = "10ms",
+            description = "with --gdb: virtual time between the history's snapshots (default ${DEFAULT-VALUE})")
+    String gdbHistoryInterval;
+
     @picocli.CommandLine.Mixin
     HarnessOptions harness = new HarnessOptions();
 
@@ -368,6 +377,7 @@ public final class RunCommand implements Callable<Integer> {
             address = new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), gdbPort);
         }
         try {
+            keepHistory(machine, err);
             limu.emulator.gdb.GdbServer g = limu.emulator.gdb.GdbServer.start(machine, address, gdbWait,
                     serialTap == null ? () -> "" : serialTap::text, cpu -> java.util.Optional.of(machine.describeLapic(cpu)), err);
             err.printf("limu: gdb: listening on %s:%d%s%n", address.getHostString(), g.port(),
@@ -377,6 +387,19 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new GdbUnavailable("--gdb: cannot listen on " + address + ": " + e.getMessage());
         }
+    }
+
+    /** The reverse-debugging history, unless --gdb-history 0 (or --time wall, which it cannot work with). */
+    private void keepHistory(Machine machine, PrintWriter err) {
+        long cap = Sizes.parse(gdbHistory);
+        if (cap == 0) {
+            return;
+        }
+        if (timeMode.equals("wall")) {
+            err.println("limu: gdb: no reverse debugging with --time wall (re-execution needs virtual time)");
+            return;
+        }
+        machine.keepHistory(cap, Durations.parse(gdbHistoryInterval).toNanos());
     }
 
     /** Ctrl-C ends the run through the run loop, so output is flushed and the exit code says so. */
@@ -428,6 +451,10 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (gdbListen != null && !gdbListen.matches(".+:\\d{1,5}")) {
             throw new IllegalArgumentException("--gdb-listen: '" + gdbListen + "' is not ADDR:PORT");
+        }
+        Sizes.parse(gdbHistory);   // a bad size is a usage error
+        if (Durations.parse(gdbHistoryInterval).isZero()) {
+            throw new IllegalArgumentException("--gdb-history-interval must be more than 0");
         }
         MachineConfig.Builder b = MachineConfig.builder(System.out).memoryBytes(bytes).cpus(cpus).cmdline(cmdline)
                 .bootEpochSeconds(epoch).fiveLevelPaging(fiveLevel).framebuffer(display).modules(files)

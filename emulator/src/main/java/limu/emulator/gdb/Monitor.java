@@ -27,6 +27,10 @@ final class Monitor {
               lapic           the selected CPU's local APIC
               heap            the heap checker's summary
               serial [N]      COM1 output so far (the last N bytes, default 4096)
+              when            where the run is: virtual time, blocks executed, slice (reverse debugging)
+              snapshots       the reverse-debugging history's snapshots and their virtual times
+              goto TIME       go back to virtual time TIME within the history (e.g. 2500000, 12ms, 300us);
+                              then 'maintenance flush register-cache' so gdb rereads the registers
             """;
 
     private final Machine machine;
@@ -55,6 +59,10 @@ final class Monitor {
                 case "idt" -> idt(e);
                 case "lapic" -> lapic.describe(cpu).orElse("no local APIC model in this machine\n");
                 case "heap" -> "heap checking is not enabled\n";
+                case "when" -> machine.timeTravel().map(t -> t.when(cpu)).orElse(NO_HISTORY);
+                case "snapshots" -> machine.timeTravel().map(t -> t.snapshots()).orElse(NO_HISTORY);
+                case "goto" -> w.length < 2 ? "usage: goto TIME\n" : machine.timeTravel().map(t -> goTo(t, w[1]))
+                        .orElse(NO_HISTORY);
                 case "serial" -> {
                     machine.flushSerial();
                     yield tail(serial.get(), w.length < 2 ? 4096 : (int) parse(w[1]));
@@ -64,6 +72,32 @@ final class Monitor {
         } catch (NumberFormatException e2) {
             return "not a number: " + e2.getMessage() + "\n";
         }
+    }
+
+    private static final String NO_HISTORY = "no reverse-debugging history (--gdb-history 0, or --time wall)\n";
+
+    /** The stop the last {@code goto} made, for the next stop reply; null when none. */
+    private limu.emulator.Debugger.Stop moved;
+
+    limu.emulator.Debugger.Stop takeMoved() {
+        limu.emulator.Debugger.Stop m = moved;
+        moved = null;
+        return m;
+    }
+
+    private String goTo(limu.emulator.TimeTravel t, String when) {
+        long nanos;
+        try {
+            nanos = when.matches("\\d+") ? Long.parseLong(when) : limu.emulator.Durations.parse(when).toNanos();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage() + "\n";
+        }
+        try {
+            moved = t.goTo(nanos);
+        } catch (limu.emulator.TimeTravel.Unavailable e) {
+            return "goto: " + e.getMessage() + "\n";
+        }
+        return t.when(moved.cpu());
     }
 
     private static long parse(String s) {

@@ -129,6 +129,7 @@ final class PacketDispatcher {
                 }
                 return resume(p.charAt(0) == 'S' ? stepCpu() : -1);
             }
+            case 'b' -> reverse(c, p);
             case 'H' -> c.send(selectThread(p));
             case 'T' -> c.send(thread(p.substring(1)) >= 0 ? "OK" : "E01");
             case 'Z', 'z' -> c.send(breakpoints.change(p.charAt(0) == 'Z', p.substring(1), engine()));
@@ -142,13 +143,48 @@ final class PacketDispatcher {
             case 'k' -> {
                 return kill();
             }
-            case 'q', 'Q' -> c.send(queries.answer(p, gCpu, c));
+            case 'q', 'Q' -> {
+                c.send(queries.answer(p, gCpu, c));
+                Stop moved = queries.takeMoved();
+                if (moved != null) {
+                    lastStop = moved;
+                    gCpu = moved.cpu();
+                }
+            }
             case 'v' -> {
                 return verbose(c, p);
             }
             default -> c.send("");
         }
         return null;
+    }
+
+    /**
+     * bs (reverse step) and bc (reverse continue): the machine goes back in its history and the reply is the
+     * stop there, as after a resume; at the history's start, {@code replaylog:begin}.
+     */
+    private void reverse(GdbTransport.Client c, String p) {
+        if (p.length() != 2 || (p.charAt(1) != 's' && p.charAt(1) != 'c')) {
+            c.send("");
+            return;
+        }
+        var travel = machine.timeTravel();
+        if (travel.isEmpty()) {
+            c.send("E01");
+            return;
+        }
+        Stop stop;
+        try {
+            stop = p.charAt(1) == 's' ? travel.get().reverseStep(stepCpu()) : travel.get().reverseContinue();
+        } catch (limu.emulator.TimeTravel.Unavailable | IllegalStateException e) {
+            log.println("limu: gdb: reverse execution failed: " + e.getMessage());
+            log.flush();
+            c.send("E01");
+            return;
+        }
+        lastStop = stop;
+        gCpu = stop.cpu();
+        c.send(stopReply(stop));
     }
 
     /** Hg/Hc: the CPU for registers and memory, or the CPU to step. */
@@ -163,7 +199,8 @@ final class PacketDispatcher {
             gCpu = cpu;
             return "OK";
         } else if (p.charAt(1) == 'c') {
-            cCpu = cpu;
+            // "any thread" (0) is the Hg thread when the step comes, as gdb means it (bs names no thread)
+            cCpu = p.substring(2).equals("0") ? -1 : cpu;
             return "OK";
         }
         return "E01";
@@ -232,6 +269,7 @@ final class PacketDispatcher {
         String t = "thread:" + ThreadIds.of(s.cpu()) + ";";
         return switch (s.kind()) {
             case INTERRUPTED -> "T02" + t;
+            case HISTORY_START -> "T05replaylog:begin;" + t;
             case BREAKPOINT, WATCHPOINT -> "T05" + t + breakpoints.reason(s);
             default -> "T05" + t;
         };

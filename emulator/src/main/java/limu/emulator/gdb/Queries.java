@@ -21,11 +21,17 @@ final class Queries {
         this.monitor = monitor;
     }
 
+    /** The stop a {@code monitor goto} moved the machine to (once), or null. */
+    limu.emulator.Debugger.Stop takeMoved() {
+        return monitor.takeMoved();
+    }
+
     /** The reply to {@code p}; {@code cpu} is the CPU gdb selected with Hg. */
     String answer(String p, int cpu, GdbTransport.Client client) {
         if (p.startsWith("qSupported")) {
             return "PacketSize=" + Integer.toHexString(GdbTransport.MAX_PACKET)
-                    + ";qXfer:features:read+;vContSupported+;swbreak+;hwbreak+;QStartNoAckMode+";
+                    + ";qXfer:features:read+;vContSupported+;swbreak+;hwbreak+;QStartNoAckMode+"
+                    + (machine.timeTravel().isPresent() ? ";ReverseStep+;ReverseContinue+" : "");
         }
         if (p.equals("QStartNoAckMode")) {
             return "OK";

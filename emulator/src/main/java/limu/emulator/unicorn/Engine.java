@@ -168,6 +168,42 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
+     * The next {@link #runDebug}/{@link #step} slices re-execute recorded ones ({@code replay} non-null) or run
+     * live (null): breakpoints and watchpoints are noted ({@link #replayHit}) instead of stopping, and the slice
+     * ends ({@link RunExit#TARGET}) before the instruction at the replay's exact stop, if armed.
+     */
+    default void setReplay(Replay replay) {
+        throw new UnsupportedOperationException("no re-execution support");
+    }
+
+    /** The last breakpoint, watchpoint or (with {@link Replay#everyInstruction}) instruction the last slice met. */
+    default ReplayHit replayHit() {
+        return ReplayHit.NONE;
+    }
+
+    /** The hit the last slice met before its {@link #replayHit}. */
+    default ReplayHit replayHitBefore() {
+        return ReplayHit.NONE;
+    }
+
+    /**
+     * How a re-executed slice runs: {@code everyInstruction} notes every instruction as a hit; with {@code armed},
+     * the slice stops before the instruction at {@code rip} once it has counted {@code blocks} blocks; a
+     * {@code finalStop} is not itself noted as a hit.
+     */
+    record Replay(boolean everyInstruction, boolean armed, long blocks, long rip, boolean finalStop) {
+    }
+
+    /** Where a re-executed slice met a breakpoint (1), a watchpoint's accessing instruction (2), an instruction (3). */
+    record ReplayHit(int kind, long blocks, long rip, int watch) {
+        public static final ReplayHit NONE = new ReplayHit(0, 0, 0, 0);
+
+        public boolean found() {
+            return kind != 0;
+        }
+    }
+
+    /**
      * The x87 and SSE state in gdb's i386 register order: st0-7 (10 bytes each), fctrl,
      * fstat, ftag, fiseg, fioff, foseg, fooff, fop (4 each), xmm0-15 (16 each), mxcsr (4).
      */

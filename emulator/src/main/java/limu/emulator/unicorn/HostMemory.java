@@ -75,6 +75,15 @@ public final class HostMemory implements AutoCloseable {
         return written;
     }
 
+    /**
+     * Which 4 KiB pages of {@code [offset, offset + length)} are resident in host memory (bit 0 of each byte, one
+     * byte a page; offset page-aligned); a page the guest never touched is not. False when the host cannot say.
+     */
+    public boolean residentPages(long offset, long length, byte[] out) {
+        check(offset, length);
+        return Shim.residentPages(address + offset, length, out);
+    }
+
     private void check(long offset, long len) {
         if (freed || offset < 0 || len < 0 || offset + len > size) {
             throw new IndexOutOfBoundsException(String.format("host memory access 0x%x+0x%x outside 0x%x bytes",

@@ -31,7 +31,9 @@ public enum RunExit {
     /** An observer of an {@link Engine#setAddressHook address hook} asked to stop, before the instruction at {@link Slice#address()}. */
     ADDRESS_HOOK,
     /** A CPU spinning with PAUSE gave the rest of its slice away ({@link Engine#setPauseYield}). */
-    YIELDED;
+    YIELDED,
+    /** A re-executed slice reached its exact stop ({@link Engine#setReplay}). */
+    TARGET;
 
     static RunExit ofCode(long code) {
         return switch ((int) code) {
@@ -48,6 +50,7 @@ public enum RunExit {
             case 11 -> INTERRUPT_WINDOW;
             case 12 -> ADDRESS_HOOK;
             case 13 -> YIELDED;
+            case 15 -> TARGET;
             default -> throw new IllegalStateException("shim stop code " + code);
         };
     }

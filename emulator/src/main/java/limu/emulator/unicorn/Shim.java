@@ -99,9 +99,18 @@ final class Shim {
 
     static native void clearWatchpoints(long shim);
 
-    static native int runDebug(long shim, long begin, long blockBudget, boolean step, long[] out);
+    static native int runDebug(long shim, long begin, long blockBudget, boolean step, boolean pass, long[] out);
 
     static native void readFpu(long shim, byte[] out);
+
+    // re-execution (limu_shim.c, "Re-execution")
+
+    static native boolean residentPages(long address, long bytes, byte[] out);
+
+    static native void setReplay(long shim, boolean on, boolean everyInstruction, boolean stopArmed, long stopBlocks,
+                                 long stopRip, boolean stopFinal);
+
+    static native void replayHit(long shim, long[] out);
 
     static native void clearStop(long shim);
 

@@ -280,12 +280,15 @@ public final class UnicornEngine implements Engine {
     }
 
     /** The uc_context_save blob (CPUX86State up to end_reset_fields) of one engine. */
-    private record Context(long shim, byte[] blob) {
+    private record Context(long shim, byte[] blob, long stoppedAt) {
     }
+
+    /** RIP where the last debugger slice ended: a run starting there resumes from it. */
+    private long stoppedAt = -1;
 
     @Override
     public Object saveContext() {
-        return new Context(shim, Shim.context(shim));
+        return new Context(shim, Shim.context(shim), stoppedAt);
     }
 
     @Override
@@ -294,6 +297,7 @@ public final class UnicornEngine implements Engine {
             throw new IllegalArgumentException("not a context saved by this engine");
         }
         Shim.restoreContext(shim, c.blob);
+        stoppedAt = c.stoppedAt;
     }
 
     private static final int HF_INHIBIT_IRQ = 1 << 3;
@@ -491,7 +495,9 @@ public final class UnicornEngine implements Engine {
 
     private Slice debugRun(long blockBudget, boolean step) {
         long rip = read(Register.RIP);
-        int err = Shim.runDebug(shim, rip, blockBudget, step, out);
+        // a breakpoint where the CPU stopped is passed over; one at an interrupt handler the host delivered is not
+        int err = Shim.runDebug(shim, rip, blockBudget, step, step || rip == stoppedAt, out);
+        stoppedAt = read(Register.RIP);
         RunExit exit = RunExit.ofCode(out[0]);
         if (err != Uc.ERR_OK && exit != RunExit.UNMAPPED && exit != RunExit.INVALID_OPCODE) {
             UnicornException.check(err, String.format("uc_emu_start at 0x%x", rip));
@@ -499,6 +505,36 @@ public final class UnicornEngine implements Engine {
         MemoryAccess access = exit != RunExit.WATCHPOINT ? MemoryAccess.ofUnicorn(out[3])
                 : out[3] == 1 ? MemoryAccess.WRITE : MemoryAccess.READ;
         return new Slice(exit, (int) out[1], out[2], access, (int) out[4], out[5], out[6]);
+    }
+
+    @Override
+    public void setReplay(Replay r) {
+        if (r == null) {
+            Shim.setReplay(shim, false, false, false, 0, 0, false);
+        } else {
+            Shim.setReplay(shim, true, r.everyInstruction(), r.armed(), r.blocks(), r.rip(), r.finalStop());
+            if (r.armed()) {
+                invalidateCode(r.rip(), 1);   // code translated before the stop's hook would not call it
+            }
+        }
+    }
+
+    @Override
+    public ReplayHit replayHit() {
+        long[] h = new long[8];
+        Shim.replayHit(shim, h);
+        return hit(h, 0);
+    }
+
+    @Override
+    public ReplayHit replayHitBefore() {
+        long[] h = new long[8];
+        Shim.replayHit(shim, h);
+        return hit(h, 4);
+    }
+
+    private static ReplayHit hit(long[] h, int at) {
+        return h[at] == 0 ? ReplayHit.NONE : new ReplayHit((int) h[at], h[at + 1], h[at + 2], (int) h[at + 3]);
     }
 
     @Override
