@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
             "    instruction and to exit, and each start-up phase (run --timings)",
             "  - the chapter kernel (dev build) at 1 and 4 CPUs: process start to its",
             "    last serial line",
-            "  - heap checking: run time with --heap-check and --heap-check=deep over",
-            "    unchecked (heap-talc-release)",
+            "  - heap checking (heap-talc-release): --heap-check and --heap-check=deep",
+            "    over unchecked, the default run as a whole process and a long run's",
+            "    run phase with the cost per allocator call",
             "  - boot-to-exit inside a warm JVM",
             "  - guest instructions per second on the hello kernel's compute loop, dev",
             "    and release builds, next to a bare Unicorn loop",
@@ -213,29 +214,74 @@ public final class BenchCommand implements Callable<Integer> {
                 median(exit));
     }
 
-    /** The run phase of the heap-talc release kernel with each heap check, over the same run unchecked. */
+    /**
+     * The heap-talc release kernel with each heap check over the same run unchecked, two ways: its default run
+     * (20 rounds) as a whole process, what a user waits for, against the goals; and a long run (2,000 rounds,
+     * 200 with --quick) by its run phase, with the checking's cost per allocator call.
+     */
     private void heapCheckCost(Path kernel) throws IOException, InterruptedException {
         if (!Files.isRegularFile(kernel)) {
             System.out.println("heap checking: " + kernel + " not built, skipped\n");
             return;
         }
-        double unchecked = runPhase(kernel);
-        double basic = runPhase(kernel, "--heap-check");
-        double deep = runPhase(kernel, "--heap-check=deep");
-        System.out.printf("heap checking (heap-talc-release, run phase, median): unchecked %.1f ms; --heap-check %.1f ms"
-                + " (%.1fx); --heap-check=deep %.1f ms (%.1fx)%n%n", unchecked, basic, basic / unchecked, deep,
-                deep / unchecked);
+        System.out.println("heap checking (heap-talc-release), medians:");
+        double[] whole = new double[3];
+        double[] run = new double[3];
+        long calls = 0;
+        String rounds = "rounds=" + (quick ? 200 : 2000);
+        String[][] modes = {{}, {"--heap-check"}, {"--heap-check=deep"}};
+        for (int m = 0; m < modes.length; m++) {
+            whole[m] = median(heapRuns(kernel, null, modes[m]).stream().mapToDouble(ProcessTimings.Timing::exitMs)
+                    .toArray());
+            List<ProcessTimings.Timing> longRuns = heapRuns(kernel, rounds, modes[m]);
+            run[m] = median(ProcessTimings.phases(longRuns).getOrDefault("run", new double[] {Double.NaN}));
+            if (m > 0) {
+                calls = allocatorCalls(longRuns.get(0).stderr());
+            }
+        }
+        System.out.printf("  default run, process start to exit: unchecked %.1f ms; --heap-check %.1f ms (%.2fx,"
+                + " goal <= 1.3x); --heap-check=deep %.1f ms (%.2fx, goal <= 3x)%n", whole[0], whole[1],
+                whole[1] / whole[0], whole[2], whole[2] / whole[0]);
+        System.out.printf("  --cmdline %s, run phase: unchecked %.1f ms; --heap-check %.1f ms (%.2fx);"
+                + " --heap-check=deep %.1f ms (%.2fx)%n", rounds, run[0], run[1], run[1] / run[0], run[2],
+                run[2] / run[0]);
+        if (calls > 0) {
+            System.out.printf("    %,d allocator calls: %.1f us a call checked, %.1f us deep%n", calls,
+                    (run[1] - run[0]) * 1000 / calls, (run[2] - run[0]) * 1000 / calls);
+        }
+        System.out.println();
     }
 
-    private double runPhase(Path kernel, String... options) throws IOException, InterruptedException {
+    private List<ProcessTimings.Timing> heapRuns(Path kernel, String cmdline, String... options)
+            throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(ProcessTimings.limuCommand());
         cmd.addAll(List.of("run", kernel.toString(), "--timings", "--timeout", "120s"));
+        if (cmdline != null) {
+            cmd.addAll(List.of("--cmdline", cmdline));
+        }
         cmd.addAll(List.of(options));
         List<ProcessTimings.Timing> timings = new java.util.ArrayList<>();
         for (int i = 0; i < runs; i++) {
             timings.add(ProcessTimings.time(cmd, null, java.time.Duration.ofSeconds(150)));
         }
-        return median(ProcessTimings.phases(timings).getOrDefault("run", new double[] {Double.NaN}));
+        return timings;
+    }
+
+    /** The allocator calls of the heap summary line ({@code limu: heap: N alloc, N alloc_zeroed, ...}), 0 if none. */
+    static long allocatorCalls(List<String> stderr) {
+        java.util.regex.Pattern summary = java.util.regex.Pattern.compile(
+                "^limu: heap: (\\d+) alloc, (\\d+) alloc_zeroed, (\\d+) realloc, (\\d+) dealloc calls");
+        for (String line : stderr) {
+            java.util.regex.Matcher m = summary.matcher(line);
+            if (m.find()) {
+                long n = 0;
+                for (int g = 1; g <= 4; g++) {
+                    n += Long.parseLong(m.group(g));
+                }
+                return n;
+            }
+        }
+        return 0;
     }
 
     /**
