@@ -10,6 +10,15 @@ package limu.devices;
 public final class DeviceTimer {
     /** The deadline of a disarmed timer. */
     public static final long NEVER = Long.MAX_VALUE;
+    /**
+     * The shortest time between two interrupts of a periodic timer (10 µs, 100 kHz). A period shorter than
+     * the guest's interrupt handler would starve it forever (each return from the handler meets the next
+     * interrupt) and make the machine stop for every period; like KVM's {@code min_timer_period_us}, limu
+     * lets such a timer count at its programmed rate (the current count reads true) but merges the periods
+     * that end within this time of the last interrupt into the next one (docs/fuzzing.md).
+     * The local APIC's timer and the HPET's comparators follow it.
+     */
+    public static final long MIN_PERIODIC_INTERVAL_NANOS = 10_000;
 
     private final TimerQueue queue;
     private final String name;

@@ -171,8 +171,8 @@ public final class Hpet implements Device, Snapshottable<Hpet.State> {
                 long p = period & mask();
                 // The next match is the first one more than MIN_PERIODIC_INTERVAL_NANOS away: matches the
                 // machine was late for, and those a period shorter than that would bring, merge into this one
-                // (see LocalApic.MIN_PERIODIC_INTERVAL_NANOS).
-                long soonest = counterAt(now) + LocalApic.MIN_PERIODIC_INTERVAL_NANOS / PERIOD_NS;
+                // (see DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS).
+                long soonest = counterAt(now) + DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS / PERIOD_NS;
                 long behind = (soonest - comparator) & mask();
                 comparator = (comparator + p * (behind / p + 1)) & mask();
             }

@@ -43,14 +43,6 @@ public final class LocalApic implements Device, Snapshottable<LocalApic.State> {
     public static final long WINDOW_SIZE = 0x1000;
     /** APIC timer input clock: QEMU's 1 GHz bus clock. */
     public static final long DEFAULT_BUS_HZ = 1_000_000_000L;
-    /**
-     * The shortest time between two interrupts of a periodic timer (10 µs, 100 kHz). A period shorter than
-     * the guest's interrupt handler would starve it forever (each return from the handler meets the next
-     * interrupt) and make the machine stop for every period; like KVM's {@code min_timer_period_us}, limu
-     * lets such a timer count at its programmed rate (the current count reads true) but merges the periods
-     * that end within this time of the last interrupt into the next one (docs/fuzzing.md).
-     */
-    public static final long MIN_PERIODIC_INTERVAL_NANOS = 10_000;
     /** Version register: version 0x14, max LVT entry 5 (six LVTs), no EOI-broadcast suppression. */
     public static final int VERSION = 0x0005_0014;
 
@@ -937,10 +929,10 @@ public final class LocalApic implements Device, Snapshottable<LocalApic.State> {
         TickRate rate = timerRate();
         timerExpiryTicks += period;
         long next = saturatingAdd(timerStart, rate.nanos(timerExpiryTicks));
-        if (next <= saturatingAdd(now, MIN_PERIODIC_INTERVAL_NANOS)) {
+        if (next <= saturatingAdd(now, DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS)) {
             // The machine looked late, or the period is shorter than the shortest interval: the expiries up
-            // to MIN_PERIODIC_INTERVAL_NANOS from now merge into this one, as in a busy IRR.
-            long soonest = rate.ticks(saturatingAdd(now, MIN_PERIODIC_INTERVAL_NANOS) - timerStart);
+            // to DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS from now merge into this one, as in a busy IRR.
+            long soonest = rate.ticks(saturatingAdd(now, DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS) - timerStart);
             long periods = Math.max(1, (soonest - timerStartCount) / period + 1);
             timerExpiryTicks = timerStartCount + periods * period;
             if (timerExpiryTicks < 0) {

@@ -150,7 +150,7 @@ class HpetTest {
         assertEquals(600_000, timers.nextDeadline());
     }
 
-    /** A one-tick (10 ns) period interrupts at most every LocalApic.MIN_PERIODIC_INTERVAL_NANOS. */
+    /** A one-tick (10 ns) period interrupts at most every DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS. */
     @Test
     void aTinyPeriodIsMergedIntoTheShortestInterval() {
         write(timer(1, Hpet.TIMER_CONFIG), Hpet.TN_PERIODIC | Hpet.TN_VAL_SET | Hpet.TN_INT_ENABLE
@@ -162,11 +162,11 @@ class HpetTest {
         for (int i = 0; i < 100_000; i++) {      // 1 ms in 10 ns steps
             advance(10);
             long next = timers.nextDeadline();
-            assertTrue(next == last || next - clock.nanos() >= LocalApic.MIN_PERIODIC_INTERVAL_NANOS - Hpet.PERIOD_NS,
+            assertTrue(next == last || next - clock.nanos() >= DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS - Hpet.PERIOD_NS,
                     "next match " + (next - clock.nanos()) + " ns away");
             last = next;
         }
-        long most = 1_000_000 / LocalApic.MIN_PERIODIC_INTERVAL_NANOS + 1;
+        long most = 1_000_000 / DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS + 1;
         assertTrue(gsis.get(21).edges >= most - 2 && gsis.get(21).edges <= most, gsis.get(21).edges + " edges");
     }
 

@@ -211,9 +211,7 @@ class LocalApicTest {
     @Test
     void lateMachineMergesMissedPeriods() {
         LocalApic a = apic(0, false);
-        write(a, LocalApic.SVR, 0x1FF);
-        write(a, LocalApic.TIMER_DIVIDE, 0xB);
-        write(a, LocalApic.LVT_TIMER, 0x30 | 1 << 17);
+        enablePeriodicTimer(a);
         write(a, LocalApic.TIMER_INITIAL_COUNT, 100_000);
         clock.set(1_050_000);
         assertEquals(1, timers.runDue(clock.nanos()));
@@ -229,16 +227,14 @@ class LocalApicTest {
     @Test
     void aTinyPeriodIsMergedIntoTheShortestInterval() {
         LocalApic a = apic(0, false);
-        write(a, LocalApic.SVR, 0x1FF);
-        write(a, LocalApic.TIMER_DIVIDE, 0xB);
-        write(a, LocalApic.LVT_TIMER, 0x30 | 1 << 17);
+        enablePeriodicTimer(a);
         write(a, LocalApic.TIMER_INITIAL_COUNT, 1);
         int taken = 0;
         long lastDeadline = clock.nanos();
         for (int step = 0; step < 100_000; step++) {   // 1 ms in 10 ns steps
             advance(10);
             long deadline = timers.nextDeadline();
-            assertTrue(deadline - lastDeadline >= LocalApic.MIN_PERIODIC_INTERVAL_NANOS || deadline == lastDeadline
+            assertTrue(deadline - lastDeadline >= DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS || deadline == lastDeadline
                     || lastDeadline == 0, "the timer wakes the machine at most every 10 us");
             lastDeadline = deadline;
             if (a.nextDeliverable() == 0x30) {
@@ -248,17 +244,15 @@ class LocalApicTest {
             }
             assertEquals(1, read(a, LocalApic.TIMER_CURRENT_COUNT), "a count of 1 reloads every tick");
         }
-        long most = 1_000_000 / LocalApic.MIN_PERIODIC_INTERVAL_NANOS + 1;
+        long most = 1_000_000 / DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS + 1;
         assertTrue(taken >= most - 2 && taken <= most, taken + " interrupts in 1 ms, about " + most);
     }
 
     @Test
     void aPeriodJustAboveTheShortestIntervalKeepsItsRate() {
         LocalApic a = apic(0, false);
-        write(a, LocalApic.SVR, 0x1FF);
-        write(a, LocalApic.TIMER_DIVIDE, 0xB);
-        write(a, LocalApic.LVT_TIMER, 0x30 | 1 << 17);
-        write(a, LocalApic.TIMER_INITIAL_COUNT, (int) LocalApic.MIN_PERIODIC_INTERVAL_NANOS + 1_000);
+        enablePeriodicTimer(a);
+        write(a, LocalApic.TIMER_INITIAL_COUNT, (int) DeviceTimer.MIN_PERIODIC_INTERVAL_NANOS + 1_000);
         int taken = 0;
         for (int us = 0; us < 11_000; us++) {
             advance(1_000);
@@ -508,9 +502,7 @@ class LocalApicTest {
     @Test
     void stateRoundTripsAndRearmsTheTimer() {
         LocalApic a = apic(0, false);
-        write(a, LocalApic.SVR, 0x1FF);
-        write(a, LocalApic.TIMER_DIVIDE, 0xB);
-        write(a, LocalApic.LVT_TIMER, 0x30 | 1 << 17);
+        enablePeriodicTimer(a);
         write(a, LocalApic.TIMER_INITIAL_COUNT, 100);
         fixed(a, 0x80);
         advance(30);
@@ -552,5 +544,12 @@ class LocalApicTest {
         assertTrue(x2apic.startsWith("local APIC: id 1, x2APIC, software-enabled"), x2apic);
         assertTrue(x2apic.contains("IRR [] ISR [64]"), x2apic);
         assertTrue(x2apic.contains("PPR 0x40"), x2apic);
+    }
+
+    /** APIC software-enabled (spurious vector 0xFF), timer divide by 1, LVT timer periodic on vector 0x30. */
+    private static void enablePeriodicTimer(LocalApic a) {
+        write(a, LocalApic.SVR, 0x1FF);
+        write(a, LocalApic.TIMER_DIVIDE, 0xB);
+        write(a, LocalApic.LVT_TIMER, 0x30 | 1 << 17);
     }
 }
