@@ -194,7 +194,9 @@ public final class TimeTravel {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         all.writeBytes(again);
         all.writeBytes(queued);
-        board.queueSerialInputFirst(all.toByteArray());
-        loop.arrived();
+        if (!loop.replaying()) {   // a replay's input comes from its recording again, at its turns
+            board.queueSerialInputFirst(all.toByteArray());
+        }
+        loop.arrived(at != null);
     }
 }

@@ -160,6 +160,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "with --gdb: virtual time between the history's snapshots (default ${DEFAULT-VALUE})")
     String gdbHistoryInterval;
 
+    @Option(names = "--record", paramLabel = "FILE",
+            description = "record the run into FILE for `limu replay`: the kernel's and modules' SHA-256, the options,"
+                    + " the date, every serial byte and key delivered with its loop turn and virtual time, and how"
+                    + " the run ended (needs --time virtual; not with --gdb)")
+    Path record;
+
     @picocli.CommandLine.Mixin
     HarnessOptions harness = new HarnessOptions();
 
@@ -173,6 +179,12 @@ public final class RunCommand implements Callable<Integer> {
     ProfileOptions profile = new ProfileOptions();
 
     private limu.emulator.gdb.SerialTap serialTap;
+    /** Set by {@code limu replay}: the recording whose input this run replays. */
+    limu.emulator.replay.ReplayPlan replay;
+    /** COM1's output digest, recording or replaying. */
+    private limu.emulator.replay.OutputDigest digest;
+    /** The boot date the run uses (UNIX seconds). */
+    private long epoch;
     private limu.emulator.console.SerialConsole console;
 
     @Override
@@ -213,6 +225,10 @@ public final class RunCommand implements Callable<Integer> {
             harness.watch(machine);
             heap.install(machine, err);
             Recording.Recorder recorder = recording().start(machine);
+            limu.emulator.replay.RecordingWriter recordTo = startRecording(machine);
+            if (replay != null) {
+                machine.replayInput(replay.schedule());
+            }
             if (verbose) {
                 describe(machine.plan(), err);
             } else {
@@ -223,6 +239,7 @@ public final class RunCommand implements Callable<Integer> {
             machine.plan().warnings().forEach(w -> err.println("limu: warning: " + w));
             limu.emulator.gdb.GdbServer gdb = startGdb(machine, err);
             StopReason reason = null;
+            String diverged = null;
             sun.misc.SignalHandler previous = onCtrlC(machine);
             Screenshots shots = screenshot == null ? null : Screenshots.install(machine, screenshot, err);
             limu.emulator.display.DisplayWindow window = openWindow(machine, shots, err);
@@ -235,6 +252,8 @@ public final class RunCommand implements Callable<Integer> {
                 if (phases != null) {
                     phases.runEnded();
                 }
+            } catch (limu.emulator.ReplayDivergence e) {
+                diverged = e.getMessage();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 reason = new StopReason.Interrupted();
@@ -249,6 +268,11 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
             closeFiles(config);
+            if (diverged != null) {
+                err.println("limu: replay diverged: " + diverged);
+                err.flush();
+                return ExitCodes.REPLAY_DIVERGED;
+            }
             if (shots != null) {
                 shots.writeFinal();
             }
@@ -268,6 +292,12 @@ public final class RunCommand implements Callable<Integer> {
             }
             heap.finish(reason, err);
             writeRecording(recorder.finish(), err);
+            if (recordTo != null) {
+                finishRecording(recordTo, machine, reason, verdict, err);
+            }
+            if (replay != null) {
+                return checkReplay(machine, verdict, err);
+            }
             err.flush();
             return verdict.exitCode();
         } catch (BootException e) {
@@ -356,6 +386,102 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** With --record: the recording's header written, every input from now on to follow; else null. */
+    private limu.emulator.replay.RecordingWriter startRecording(Machine machine) {
+        if (record == null) {
+            return null;
+        }
+        try {
+            var header = new limu.emulator.replay.RunRecording.Header(
+                    VersionReport.buildProperties().getProperty("version", "unknown"),
+                    new limu.emulator.replay.RunRecording.FileHash(sha256(kernel), kernel.toAbsolutePath().toString()),
+                    moduleHashes(), epoch, recordedArgs());
+            var w = limu.emulator.replay.RecordingWriter.create(record, header);
+            machine.recordInput(w::input);
+            return w;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--record " + record + ": cannot write: " + e.getMessage());
+        }
+    }
+
+    private void finishRecording(limu.emulator.replay.RecordingWriter w, Machine machine, StopReason reason,
+            limu.emulator.harness.Verdicts.Verdict verdict, PrintWriter err) {
+        try (w) {
+            w.end(new limu.emulator.replay.RunRecording.End(verdict.exitCode(),
+                    reason == null ? "None" : reason.getClass().getSimpleName(),
+                    reason == null ? verdict.exitCode() : reason.exitCode(), machine.blocks(), machine.instructions(),
+                    machine.loopTurns(), machine.virtualNanosSoFar(), digest.hex(), verdict.message()));
+            err.println("limu: run recorded in " + record);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            err.println("limu: --record: cannot write: " + e.getMessage());
+        }
+    }
+
+    /** limu replay: the run's end against the recorded one; 34 when they differ, else the run's own code. */
+    private int checkReplay(Machine machine, limu.emulator.harness.Verdicts.Verdict verdict, PrintWriter err) {
+        var outcome = new limu.emulator.replay.ReplayPlan.Outcome(verdict.exitCode(), machine.blocks(),
+                machine.instructions(), machine.loopTurns(), machine.virtualNanosSoFar(), digest.hex());
+        if (machine.debuggerTurns() > 0) {
+            err.printf("limu: replay: the debugger cut %d slice(s) short, which shifts the rest of the run: its end is"
+                    + " not compared with the recording%n", machine.debuggerTurns());
+            err.flush();
+            return verdict.exitCode();
+        }
+        List<String> differences = replay.differences(outcome);
+        if (!differences.isEmpty()) {
+            err.println("limu: replay diverged: " + String.join("; ", differences));
+            err.flush();
+            return ExitCodes.REPLAY_DIVERGED;
+        }
+        err.printf("limu: replay: %s: %d input(s), %d blocks, %d bytes of output (SHA-256 %s)%n",
+                replay.recording().end().isPresent() ? "the same run as recorded"
+                        : "every input delivered as recorded (no recorded end to compare with)",
+                replay.schedule().size(), outcome.blocks(), digest.bytes(), outcome.outputSha256());
+        err.flush();
+        return verdict.exitCode();
+    }
+
+    /** Options of this run that a replay must give again: all but those about the host, gdb and the recording. */
+    private List<String> recordedArgs() {
+        java.util.Set<String> host = java.util.Set.of("--record", "--gdb", "--gdb-listen", "--gdb-wait",
+                "--gdb-history", "--gdb-history-interval", "--timeout", "--serial", "--serial-input", "--display",
+                "--screenshot", "--timings", "--verbose", "--unicorn-lib", "--date", "--help", "--version");
+        List<String> args = new ArrayList<>();
+        for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            String name = o.longestName();
+            if (host.contains(name)) {
+                continue;
+            }
+            List<String> values = o.originalStringValues();
+            if (o.arity().max() == 0 || values.isEmpty()) {
+                args.add(name);
+                continue;
+            }
+            for (String v : values) {
+                if (name.equals("--module") || name.equals("--module-dir")) {
+                    int comma = v.indexOf(',');
+                    String path = comma < 0 ? v : v.substring(0, comma);
+                    v = Path.of(path).toAbsolutePath() + (comma < 0 ? "" : v.substring(comma));
+                }
+                args.add(name + "=" + v);
+            }
+        }
+        return args;
+    }
+
+    private List<limu.emulator.replay.RunRecording.FileHash> moduleHashes() throws IOException {
+        List<limu.emulator.replay.RunRecording.FileHash> hashes = new ArrayList<>();
+        for (String m : modules) {
+            Path p = ModuleFile.parse(m).path();
+            hashes.add(new limu.emulator.replay.RunRecording.FileHash(sha256(p), p.toAbsolutePath().toString()));
+        }
+        return hashes;
+    }
+
+    static String sha256(Path file) throws IOException {
+        return limu.emulator.replay.OutputDigest.of(java.nio.file.Files.readAllBytes(file));
+    }
+
     /** The gdb port could not be opened. */
     private static final class GdbUnavailable extends RuntimeException {
         GdbUnavailable(String message) {
@@ -442,7 +568,15 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--time " + timeMode + ": expected virtual or wall");
         }
         Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
-        long epoch = bootEpoch();
+        epoch = bootEpoch();
+        if (record != null && (gdbPort != null || gdbListen != null)) {
+            throw new IllegalArgumentException("--record cannot be used with --gdb: a debugger's stops and trips back"
+                    + " in time change the run; record without gdb, then debug the replay (limu replay FILE --gdb)");
+        }
+        if (record != null && timeMode.equals("wall")) {
+            throw new IllegalArgumentException("--record needs --time virtual: with wall time every clock the guest"
+                    + " reads and every slice's length follow the host clock, which a recording does not hold");
+        }
         if (gdbWait && gdbPort == null && gdbListen == null) {
             throw new IllegalArgumentException("--gdb-wait needs --gdb or --gdb-listen");
         }
@@ -465,8 +599,12 @@ public final class RunCommand implements Callable<Integer> {
                 .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic);
         boot.applyTo(b);
         b.cpus(cpus).build(); // validates before any output file is created
-        console = limu.emulator.console.SerialConsole.open(serialTo, serialInput, System.out, err, verbose);
+        console = replay != null ? limu.emulator.console.SerialConsole.outputOnly(System.out, err)
+                : limu.emulator.console.SerialConsole.open(serialTo, serialInput, System.out, err, verbose);
         OutputStream serial = console.output();
+        if (record != null || replay != null) {
+            serial = digest = new limu.emulator.replay.OutputDigest(serial);
+        }
         if (gdbPort != null || gdbListen != null) {
             serial = serialTap = new limu.emulator.gdb.SerialTap(serial, 1 << 16);
         }
