@@ -42,14 +42,14 @@ final class InputFeed {
 
     /**
      * Delivers the input of loop turn {@code iteration} ({@code logical} for a replay: the turn as the recorded run
-     * counted it); {@code exact}: the replay must match the recording here. Returns what was delivered, for the
+     * counted it, -1 for a turn the debugger added, which has none); {@code exact}: the replay must match the recording here. Returns what was delivered, for the
      * reverse-debugging journal, or null.
      */
     History.Input deliver(long iteration, long logical, boolean exact, int cpu) {
         List<HostInput.KeyChange> keys;
         byte[] fed;
         if (schedule != null) {
-            HostEvent e = schedule.at(logical);
+            HostEvent e = logical < 0 ? null : schedule.at(logical);
             keys = new ArrayList<>();
             if (e != null) {
                 if (exact && e.nanos() != clock.nanos(0)) {

@@ -383,6 +383,11 @@ public final class Machine implements AutoCloseable {
         timeTravel = new TimeTravel(this, cpus, board, loop, memory, clock, h);
     }
 
+    /** Bytes the guest has written to COM1 and debugcon so far (run-loop thread). */
+    long[] outputPositions() {
+        return board.outputPositions();
+    }
+
     /** Reverse execution, when {@link #keepHistory} was called. */
     public Optional<TimeTravel> timeTravel() {
         return Optional.ofNullable(timeTravel);

@@ -72,6 +72,8 @@ final class RunLoop {
     private long extraTurns;
     /** The last slice was cut short by the debugger: the next turn is an extra one. */
     private boolean cut;
+    /** This turn runs the rest of a slice the debugger cut: a replayed recording has no input for it. */
+    private boolean continuing;
     /** The reverse-debugging history, or null (off). */
     private History history;
     /** Set while the loop re-executes the journal (reverse debugging); null when it runs live. */
@@ -131,6 +133,7 @@ final class RunLoop {
                     checkpoint.run();
                 }
                 iterations++;
+                continuing = cut;
                 if (cut) {
                     extraTurns++;
                     cut = false;
@@ -304,8 +307,9 @@ final class RunLoop {
             }
             return;
         }
-        History.Input delivered = feed.deliver(iterations, iterations - extraTurns, extraTurns == 0,
-                resumeTurn % cpus.count());
+        History.Input delivered = feed.deliver(iterations, continuing ? -1 : iterations - extraTurns,
+                extraTurns == 0, resumeTurn % cpus.count());
+        continuing = false;
         if (history != null && delivered != null) {
             history.recordInput(delivered);
         }
@@ -621,7 +625,8 @@ final class RunLoop {
      */
     void arrived(boolean midSlice) {
         iterations++;
-        if (cut || midSlice) {
+        continuing = cut || midSlice;
+        if (continuing) {
             extraTurns++;
         }
         cut = false;
@@ -646,5 +651,6 @@ final class RunLoop {
         iterations = p.iterations();
         extraTurns = p.extraTurns();
         cut = p.cut();
+        continuing = false;
     }
 }

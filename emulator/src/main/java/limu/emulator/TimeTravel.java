@@ -163,6 +163,7 @@ public final class TimeTravel {
     private void restore(int i) {
         History.Checkpoint c = history.checkpoints().get(i);
         c.state().restore(machine, cpus, board, loop, memory, clock);
+        board.rewindOutputs(c.state().outputPositions());
         history.restoreMemory(i);
     }
 

@@ -422,8 +422,12 @@ public final class RunCommand implements Callable<Integer> {
         var outcome = new limu.emulator.replay.ReplayPlan.Outcome(verdict.exitCode(), machine.blocks(),
                 machine.instructions(), machine.loopTurns(), machine.virtualNanosSoFar(), digest.hex());
         if (machine.debuggerTurns() > 0) {
-            err.printf("limu: replay: the debugger cut %d slice(s) short, which shifts the rest of the run: its end is"
-                    + " not compared with the recording%n", machine.debuggerTurns());
+            // each cut adds a block and re-slices the rest: only the output and the exit code can still be the same
+            List<String> differences = replay.differences(outcome).stream()
+                    .filter(d -> !d.contains("blocks") && !d.contains("instructions")).toList();
+            err.printf("limu: replay: the debugger cut %d slice(s) short, which shifts the run's blocks; %s%n",
+                    machine.debuggerTurns(), differences.isEmpty() ? "the output and exit code are the recorded ones"
+                            : "not as recorded: " + String.join("; ", differences));
             err.flush();
             return verdict.exitCode();
         }
