@@ -46,6 +46,9 @@ public final class RecordingReader {
     public static Result parse(byte[] bytes, String name) throws Corrupt {
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
         String warning = null;
+        if (text.isEmpty()) {
+            throw new Corrupt(name + ": not a limu recording (the file is empty)");
+        }
         int lastEnd = text.lastIndexOf('\n');
         if (lastEnd != text.length() - 1) {
             if (lastEnd < 0) {
