@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             "12:internal error in limu",
             "14:stopped by Ctrl-C",
             "16:the guest asked for a reset (limu stops instead of rebooting)",
+            "18:--heap-check found a wrong allocation (double free, overlap, ...)",
             "20:--success-exit-code: the guest exited with another status",
             "22:--success-exit-code: halted without the exit port (see --halt-is-success)",
             "24:an --expect never matched, or the output differs from --expect-file",
