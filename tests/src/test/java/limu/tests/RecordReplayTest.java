@@ -253,6 +253,29 @@ class RecordReplayTest {
     }
 
     @Test
+    void withCountInstructionsTheReplayExecutesTheRecordedInstructionCount() throws Exception {
+        Path rec = dir.resolve("count.rec");
+        Limu.Result recorded = Limu.run("run", Limu.kernel("hello-release.elf").toString(), "--cmdline",
+                "compute 2000", "--count-instructions", "--record", rec.toString());
+        assertEquals(33, recorded.exitCode(), recorded.toString());
+        Matcher m = Pattern.compile("(?m)^end .* instructions=(\\d+) ").matcher(Files.readString(rec));
+        assertTrue(m.find(), Files.readString(rec));
+        long instructions = Long.parseLong(m.group(1));
+        assertTrue(instructions > 2000, "the compute loop's instructions were counted: " + instructions);
+        Limu.Result replayed = Limu.run("replay", rec.toString());
+        assertEquals(33, replayed.exitCode(), replayed.toString());
+        assertEquals(recorded.stdout(), replayed.stdout());
+        assertTrue(replayed.stderr().contains(" " + instructions + " instructions, "), replayed.stderr());
+        Path other = dir.resolve("other.rec");
+        Files.writeString(other, Files.readString(rec).replace("instructions=" + instructions + " ",
+                "instructions=" + (instructions + 1) + " "));
+        Limu.Result off = Limu.run("replay", other.toString());
+        assertEquals(34, off.exitCode(), off.toString());
+        assertTrue(off.stderr().contains("limu: replay diverged: " + instructions
+                + " instructions counted; the recorded run counted " + (instructions + 1)), off.stderr());
+    }
+
+    @Test
     void recordRefusesWallTimeAndGdbAndAnUnwritableFile() {
         String kernel = Limu.kernel("hello.elf").toString();
         Limu.Result wall = Limu.run("run", kernel, "--record", dir.resolve("w.rec").toString(), "--time", "wall");

@@ -160,6 +160,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "with --gdb: virtual time between the history's snapshots (default ${DEFAULT-VALUE})")
     String gdbHistoryInterval;
 
+    @Option(names = "--count-instructions",
+            description = "count every guest instruction (a per-instruction hook: slower); `monitor when` and a"
+                    + " recording's end then give the instruction count, which a replay compares")
+    boolean countInstructions;
+
     @Option(names = "--record", paramLabel = "FILE",
             description = "record the run into FILE for `limu replay`: the kernel's and modules' SHA-256, the options,"
                     + " the date, every serial byte and key delivered with its loop turn and virtual time, and how"
@@ -437,10 +442,12 @@ public final class RunCommand implements Callable<Integer> {
             err.flush();
             return ExitCodes.REPLAY_DIVERGED;
         }
-        err.printf("limu: replay: %s: %d input(s), %d blocks, %d bytes of output (SHA-256 %s)%n",
+        err.printf("limu: replay: %s: %d input(s), %d blocks,%s %d bytes of output (SHA-256 %s)%n",
                 replay.recording().end().isPresent() ? "the same run as recorded"
                         : "every input delivered as recorded (no recorded end to compare with)",
-                replay.schedule().size(), outcome.blocks(), digest.bytes(), outcome.outputSha256());
+                replay.schedule().size(), outcome.blocks(),
+                outcome.instructions() > 0 ? " " + outcome.instructions() + " instructions," : "", digest.bytes(),
+                outcome.outputSha256());
         err.flush();
         return verdict.exitCode();
     }
@@ -599,7 +606,7 @@ public final class RunCommand implements Callable<Integer> {
                 // serial output is handed over at each line (and at least every few ms), so a terminal, a pipe,
                 // a log file or a network client sees it as it comes
                 .timeout(limit).flushEachLine(true)
-                .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall"))
+                .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall")).countInstructions(countInstructions)
                 .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic);
         boot.applyTo(b);
         b.cpus(cpus).build(); // validates before any output file is created
