@@ -336,7 +336,9 @@ final class RunLoop {
     /** Replaying a run that was stopped from outside: the machine has done what the recorded run did before it. */
     private boolean replayEnded() {
         ReplaySchedule s = feed.schedule();
-        return s != null && s.stopBlocks() >= 0 && blocks >= s.stopBlocks();
+        // inputs still to come were delivered by the recorded run after this point (without waking a CPU)
+        return s != null && s.stopBlocks() >= 0 && blocks >= s.stopBlocks()
+                && s.nextAfter(iterations - extraTurns - 1) < 0;
     }
 
     /** Replaying a run that was stopped from outside, no slice goes past the point where it was stopped. */

@@ -253,6 +253,30 @@ class RecordReplayTest {
     }
 
     @Test
+    void aRunStoppedWithCtrlCLeavesARecordingWithItsEndThatReplaysToTheSameBlock() throws Exception {
+        Path rec = dir.resolve("ctrl-c.rec");
+        Running r = start("run", Limu.kernel(ECHO).toString(), "--record", rec.toString(), "--timeout", "60s");
+        Limu.Result recorded;
+        try (OutputStream stdin = r.process().getOutputStream()) {
+            r.await("serial-echo: ready\n");
+            stdin.write("typed, then Ctrl-C\n".getBytes(StandardCharsets.US_ASCII));
+            stdin.flush();
+            r.await("typed, then Ctrl-C\n");
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(r.process().pid())).start();
+            assertEquals(0, kill.waitFor());
+            recorded = r.finish();
+        }
+        assertEquals(14, recorded.exitCode(), recorded.toString());
+        assertTrue(Files.readString(rec).contains(" stop=Interrupted stop-exit=14 "), Files.readString(rec));
+        Limu.Result replayed = Limu.run("replay", rec.toString());
+        assertEquals(14, replayed.exitCode(), replayed.toString());
+        assertEquals(recorded.stdout(), replayed.stdout());
+        assertTrue(replayed.stderr().contains("limu: reached the end of the recording (the recorded run: stopped by"
+                + " request)") && replayed.stderr().contains("the same run as recorded: " + inputLines(rec).size()
+                + " input(s), " + recordedBlocks(rec) + " blocks"), replayed.stderr());
+    }
+
+    @Test
     void withCountInstructionsTheReplayExecutesTheRecordedInstructionCount() throws Exception {
         Path rec = dir.resolve("count.rec");
         Limu.Result recorded = Limu.run("run", Limu.kernel("hello-release.elf").toString(), "--cmdline",
