@@ -27,7 +27,7 @@ public final class ReplaySchedule {
     }
 
     /** The replay's end where the recorded run was stopped from outside. */
-    StopReason.RecordingEnd stop() {
+    public StopReason.RecordingEnd stop() {
         return stop;
     }
 
@@ -43,7 +43,7 @@ public final class ReplaySchedule {
     }
 
     /** Blocks executed when the recorded run was stopped from outside; -1 when it ended by itself. */
-    long stopBlocks() {
+    public long stopBlocks() {
         return stopBlocks;
     }
 

@@ -16,8 +16,9 @@ public final class ReplayPlan {
     public ReplayPlan(RunRecording recording) {
         this.recording = recording;
         RunRecording.End end = recording.end().orElse(null);
+        // the code limu gave, not the stop's own: a closed window (30) and Ctrl-A x (32) are stops from outside too
         this.schedule = end != null && end.external()
-                ? new ReplaySchedule(recording.events(), end.blocks(), end.stopCode(), end.message())
+                ? new ReplaySchedule(recording.events(), end.blocks(), end.exitCode(), end.message())
                 : new ReplaySchedule(recording.events(), -1, 0, "");
     }
 
