@@ -21,15 +21,16 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code limu replay FILE}: the run {@code limu run --record FILE} recorded, again, with its input from the file. */
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Replay a run recorded with 'limu run --record FILE': the same kernel (its",
-            "SHA-256 checked), options and date, and every serial byte and key at the loop",
-            "turn it arrived in, so the guest does exactly what it did. Serial output goes",
-            "to stdout; no input is read. At the end the output's SHA-256, the blocks and",
-            "instructions executed and the exit code are compared with the recording.",
-            "Exit code: the recorded run's when the replay matches; 34 when it diverges",
-            "(the message says what and where: loop turn, virtual time, CPU); 2 when FILE",
-            "is not a readable recording; 4 when the kernel cannot be read. With --gdb,",
-            "reverse execution reaches back over the whole replay (see --gdb-history)."})
+        description = {"Replay a run recorded with 'limu run --record FILE'.",
+            "The same kernel (its SHA-256 checked), options and date, and every serial",
+            "byte and key at the loop turn it arrived in, so the guest does exactly what it",
+            "did. Serial output goes to stdout; no input is read. At the end the output's",
+            "SHA-256, the blocks and instructions executed and the exit code are compared",
+            "with the recording. Exit code: the recorded run's when the replay matches; 34",
+            "when it diverges (the message says what and where: loop turn, virtual time,",
+            "CPU); 2 when FILE is not a readable recording; 4 when the kernel cannot be",
+            "read. With --gdb, reverse execution reaches back over the whole replay (see",
+            "--gdb-history)."})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
