@@ -98,7 +98,7 @@ class KeyboardRecordReplayTest {
 
         Path file = dir.resolve("keys.rec");
         RunRecording.Header h = new RunRecording.Header("test", new RunRecording.FileHash("0".repeat(64), "k"),
-                List.of(), 0, List.of());
+                List.of(), 0, List.of(), List.of());
         try (RecordingWriter w = RecordingWriter.create(file, h)) {
             typed.forEach(w::input);
         }

@@ -277,6 +277,39 @@ class RecordReplayTest {
     }
 
     @Test
+    void aModuleOrAnInternalModuleThatChangedSinceTheRecordingIsADivergenceBeforeTheRun() throws Exception {
+        Path kernelDir = Files.createDirectories(dir.resolve("target/debug"));
+        Path moduleDir = Files.createDirectories(dir.resolve("modules"));
+        Path kernel = Files.copy(Limu.kernel("module-paths.elf"), kernelDir.resolve("module-paths"));
+        Files.writeString(kernelDir.resolve("beside.txt"), "sibling binary");
+        Files.writeString(kernelDir.resolve("rooted.txt"), "at the root");
+        Files.writeString(moduleDir.resolve("from-dir.txt"), "from the module dir");
+        Path extra = Files.writeString(dir.resolve("extra.bin"), "given with --module");
+        Path rec = dir.resolve("modules.rec");
+        Limu.Result recorded = Limu.run("run", kernel.toString(), "--module-dir", moduleDir.toString(), "--module",
+                extra + ",the cmdline", "--record", rec.toString(), "--timeout", "30s");
+        assertTrue(recorded.stdout().contains("module-paths: 4 modules"), recorded.toString());
+        String text = Files.readString(rec);
+        assertTrue(text.contains("\nmodule ") && text.contains("\nloaded ") && text.contains(" /beside.txt\n"), text);
+        Limu.Result same = Limu.run("replay", rec.toString());
+        assertEquals(recorded.exitCode(), same.exitCode(), same.toString());
+        assertEquals(recorded.stdout(), same.stdout());
+
+        Files.writeString(kernelDir.resolve("beside.txt"), "sibling binary, rebuilt");
+        Limu.Result internal = Limu.run("replay", rec.toString());
+        assertEquals(34, internal.exitCode(), internal.toString());
+        assertTrue(internal.stderr().contains("limu: replay diverged before it started: the kernel was handed /beside.txt"
+                + " (SHA-256 "), internal.stderr());
+        assertEquals("", internal.stdout());
+
+        Files.writeString(extra, "given with --module, changed");
+        Limu.Result module = Limu.run("replay", rec.toString());
+        assertEquals(34, module.exitCode(), module.toString());
+        assertTrue(module.stderr().contains("limu: replay diverged before it started: module " + extra
+                + " has SHA-256 "), module.stderr());
+    }
+
+    @Test
     void withCountInstructionsTheReplayExecutesTheRecordedInstructionCount() throws Exception {
         Path rec = dir.resolve("count.rec");
         Limu.Result recorded = Limu.run("run", Limu.kernel("hello-release.elf").toString(), "--cmdline",

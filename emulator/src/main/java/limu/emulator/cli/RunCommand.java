@@ -232,6 +232,12 @@ public final class RunCommand implements Callable<Integer> {
             Recording.Recorder recorder = recording().start(machine);
             limu.emulator.replay.RecordingWriter recordTo = startRecording(machine);
             if (replay != null) {
+                String mismatch = loadedMismatch(machine);
+                if (mismatch != null) {
+                    err.println("limu: replay diverged before it started: " + mismatch);
+                    err.flush();
+                    return ExitCodes.REPLAY_DIVERGED;
+                }
                 machine.replayInput(replay.schedule());
             }
             if (verbose) {
@@ -400,7 +406,7 @@ public final class RunCommand implements Callable<Integer> {
             var header = new limu.emulator.replay.RunRecording.Header(
                     VersionReport.buildProperties().getProperty("version", "unknown"),
                     new limu.emulator.replay.RunRecording.FileHash(sha256(kernel), kernel.toAbsolutePath().toString()),
-                    moduleHashes(), epoch, recordedArgs());
+                    moduleHashes(), epoch, recordedArgs(), loadedFiles(machine));
             var w = limu.emulator.replay.RecordingWriter.create(record, header);
             machine.recordInput(w::input);
             return w;
@@ -478,6 +484,35 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return args;
+    }
+
+    /** The files the kernel was handed besides itself, as placed in its memory: boot-volume path and SHA-256. */
+    private static List<limu.emulator.replay.RunRecording.FileHash> loadedFiles(Machine machine) {
+        List<limu.emulator.replay.RunRecording.FileHash> files = new ArrayList<>();
+        for (limu.bootloader.LoadedFile f : machine.plan().files()) {
+            if (!f.role().equals("executable")) {
+                byte[] bytes = new byte[Math.toIntExact(f.size())];
+                machine.memory().read(f.physicalAddress(), bytes, 0, bytes.length);
+                files.add(new limu.emulator.replay.RunRecording.FileHash(
+                        limu.emulator.replay.OutputDigest.of(bytes), f.path()));
+            }
+        }
+        return files;
+    }
+
+    /** limu replay, before the run: the kernel got the files the recorded run's kernel got, or what differs. */
+    private String loadedMismatch(Machine machine) {
+        List<limu.emulator.replay.RunRecording.FileHash> now = loadedFiles(machine);
+        List<limu.emulator.replay.RunRecording.FileHash> then = replay.recording().header().loaded();
+        if (now.equals(then)) {
+            return null;
+        }
+        return "the kernel was handed " + describe(now) + "; the recorded run's kernel was handed " + describe(then);
+    }
+
+    private static String describe(List<limu.emulator.replay.RunRecording.FileHash> files) {
+        return files.isEmpty() ? "no files" : String.join(", ", files.stream()
+                .map(f -> f.path() + " (SHA-256 " + f.sha256() + ")").toList());
     }
 
     private List<limu.emulator.replay.RunRecording.FileHash> moduleHashes() throws IOException {

@@ -71,6 +71,7 @@ public final class RecordingReader {
         Map<String, String> single = new HashMap<>();
         List<RunRecording.FileHash> modules = new ArrayList<>();
         List<String> args = new ArrayList<>();
+        List<RunRecording.FileHash> loaded = new ArrayList<>();
         List<HostEvent> events = new ArrayList<>();
         RunRecording.End end = null;
         boolean started = false;
@@ -107,6 +108,10 @@ public final class RecordingReader {
                         case "module" -> {
                             words(w, 3);
                             modules.add(new RunRecording.FileHash(sha256(w[1]), RecordingFormat.unescape(w[2])));
+                        }
+                        case "loaded" -> {
+                            words(w, 3);
+                            loaded.add(new RunRecording.FileHash(sha256(w[1]), RecordingFormat.unescape(w[2])));
                         }
                         case "arg" -> {
                             words(w, 2);
@@ -159,7 +164,7 @@ public final class RecordingReader {
             throw new Corrupt(name + ": limu version: " + e.getMessage());
         }
         RunRecording.Header h = new RunRecording.Header(limu,
-                new RunRecording.FileHash(single.get("kernel"), single.get("kernel-path")), modules, date, args);
+                new RunRecording.FileHash(single.get("kernel"), single.get("kernel-path")), modules, date, args, loaded);
         return new Result(new RunRecording(h, events, Optional.ofNullable(end)), Optional.ofNullable(warning));
     }
 

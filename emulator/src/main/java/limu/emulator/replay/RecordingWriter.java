@@ -39,6 +39,9 @@ public final class RecordingWriter implements AutoCloseable {
         for (String a : h.args()) {
             b.append("arg ").append(RecordingFormat.escape(a)).append('\n');
         }
+        for (RunRecording.FileHash f : h.loaded()) {
+            b.append("loaded ").append(f.sha256()).append(' ').append(RecordingFormat.escape(f.path())).append('\n');
+        }
         b.append("start\n");
         w.out.write(b.toString().getBytes(StandardCharsets.US_ASCII));
         return w;

@@ -23,15 +23,17 @@ public record RunRecording(Header header, List<HostEvent> events, Optional<End> 
     }
 
     /**
-     * How the machine was built: limu's version, the kernel, the {@code --module} files, the boot date (UNIX seconds)
-     * and the {@code limu run} options that shape the run, as the command line gave them (paths of the kernel and
-     * modules made absolute).
+     * How the machine was built: limu's version, the kernel, the {@code --module} files, the boot date (UNIX seconds),
+     * the {@code limu run} options that shape the run, as the command line gave them (paths of the kernel and
+     * modules made absolute), and the files the kernel was handed besides itself (modules, internal ones too) as it
+     * saw them: their boot-volume paths and the SHA-256 of the bytes placed in its memory.
      */
     public record Header(String limuVersion, FileHash kernel, List<FileHash> modules, long dateSeconds,
-                         List<String> args) {
+                         List<String> args, List<FileHash> loaded) {
         public Header {
             modules = List.copyOf(modules);
             args = List.copyOf(args);
+            loaded = List.copyOf(loaded);
         }
     }
 

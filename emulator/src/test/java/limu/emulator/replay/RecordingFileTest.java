@@ -27,7 +27,8 @@ class RecordingFileTest {
     private static RunRecording.Header header() {
         return new RunRecording.Header("0.1.0 test", new RunRecording.FileHash(SHA_A, "/k dir/kernel.elf"),
                 List.of(new RunRecording.FileHash(SHA_B, "/m/ü%.bin")), 1_700_000_000L,
-                List.of("--cmdline=compute 100 %x", "--cpus=2", "--kaslr=1", "--no-x2apic", "--cmdline="));
+                List.of("--cmdline=compute 100 %x", "--cpus=2", "--kaslr=1", "--no-x2apic", "--cmdline="),
+                List.of(new RunRecording.FileHash(SHA_B, "/boot/user program")));
     }
 
     private Path written(List<HostEvent> events, RunRecording.End end) throws Exception {
@@ -73,7 +74,8 @@ class RecordingFileTest {
         List<String> lines = Files.readAllLines(written(EVENTS, END), StandardCharsets.US_ASCII);
         assertEquals(List.of("limu-recording 1", "limu 0.1.0%20test", "kernel " + SHA_A + " /k%20dir/kernel.elf",
                 "module " + SHA_B + " /m/%C3%BC%25.bin", "date 1700000000", "arg --cmdline=compute%20100%20%25x",
-                "arg --cpus=2", "arg --kaslr=1", "arg --no-x2apic", "arg --cmdline=", "start",
+                "arg --cpus=2", "arg --kaslr=1", "arg --no-x2apic", "arg --cmdline=",
+                "loaded " + SHA_B + " /boot/user%20program", "start",
                 "in 2 2572 68656c6c6f0a -", "in 7 9000 00ff0d A+", "in 10005 549254011543 - A-,ENTER+",
                 "end exit=33 stop=GuestExit stop-exit=33 blocks=4965 instructions=0 turns=10005 nanos=549254024115"
                         + " output=" + SHA_B + " message=guest%20wrote%200x10%20to%20the%20isa-debug-exit%20port:"

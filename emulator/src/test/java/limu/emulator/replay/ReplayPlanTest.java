@@ -16,7 +16,7 @@ class ReplayPlanTest {
 
     private static RunRecording recording(RunRecording.End end) {
         return new RunRecording(new RunRecording.Header("v", new RunRecording.FileHash(SHA, "/k"), List.of(), 0,
-                List.of()), List.of(new HostEvent(40, 1000, "x".getBytes(StandardCharsets.US_ASCII), List.of())),
+                List.of(), List.of()), List.of(new HostEvent(40, 1000, "x".getBytes(StandardCharsets.US_ASCII), List.of())),
                 Optional.ofNullable(end));
     }
 
