@@ -142,7 +142,7 @@ public final class ReplayCommand implements Callable<Integer> {
     private static String hashMismatch(String what, Path path, String expected) {
         String actual;
         try {
-            actual = RunCommand.sha256(path);
+            actual = RecordAndReplay.sha256(path);
         } catch (IOException e) {
             return what + " " + path + ": cannot read it (" + e.getMessage() + "); give the recorded kernel with"
                     + " --kernel PATH";

@@ -186,8 +186,8 @@ public final class RunCommand implements Callable<Integer> {
     private limu.emulator.gdb.SerialTap serialTap;
     /** Set by {@code limu replay}: the recording whose input this run replays. */
     limu.emulator.replay.ReplayPlan replay;
-    /** COM1's output digest, recording or replaying. */
-    private limu.emulator.replay.OutputDigest digest;
+    /** --record, or limu replay; null otherwise. */
+    private RecordAndReplay recordOrReplay;
     /** The boot date the run uses (UNIX seconds). */
     private long epoch;
     private limu.emulator.console.SerialConsole console;
@@ -230,9 +230,11 @@ public final class RunCommand implements Callable<Integer> {
             harness.watch(machine);
             heap.install(machine, err);
             Recording.Recorder recorder = recording().start(machine);
-            limu.emulator.replay.RecordingWriter recordTo = startRecording(machine);
+            limu.emulator.replay.RecordingWriter recordTo = recordOrReplay == null ? null
+                    : recordOrReplay.startRecording(machine, kernel, modules, epoch,
+                            spec.commandLine().getParseResult());
             if (replay != null) {
-                String mismatch = loadedMismatch(machine);
+                String mismatch = recordOrReplay.loadedMismatch(machine);
                 if (mismatch != null) {
                     err.println("limu: replay diverged before it started: " + mismatch);
                     err.flush();
@@ -304,10 +306,10 @@ public final class RunCommand implements Callable<Integer> {
             heap.finish(reason, err);
             writeRecording(recorder.finish(), err);
             if (recordTo != null) {
-                finishRecording(recordTo, machine, reason, verdict, err);
+                recordOrReplay.finishRecording(recordTo, machine, reason, verdict, err);
             }
             if (replay != null) {
-                return checkReplay(machine, verdict, err);
+                return recordOrReplay.checkReplay(machine, verdict, err);
             }
             err.flush();
             return verdict.exitCode();
@@ -395,137 +397,6 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("limu: cannot write: " + e.getMessage());
         }
-    }
-
-    /** With --record: the recording's header written, every input from now on to follow; else null. */
-    private limu.emulator.replay.RecordingWriter startRecording(Machine machine) {
-        if (record == null) {
-            return null;
-        }
-        try {
-            var header = new limu.emulator.replay.RunRecording.Header(
-                    VersionReport.buildProperties().getProperty("version", "unknown"),
-                    new limu.emulator.replay.RunRecording.FileHash(sha256(kernel), kernel.toAbsolutePath().toString()),
-                    moduleHashes(), epoch, recordedArgs(), loadedFiles(machine));
-            var w = limu.emulator.replay.RecordingWriter.create(record, header);
-            machine.recordInput(w::input);
-            return w;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--record " + record + ": cannot write: " + e.getMessage());
-        }
-    }
-
-    private void finishRecording(limu.emulator.replay.RecordingWriter w, Machine machine, StopReason reason,
-            limu.emulator.harness.Verdicts.Verdict verdict, PrintWriter err) {
-        try (w) {
-            w.end(new limu.emulator.replay.RunRecording.End(verdict.exitCode(),
-                    reason == null ? "None" : reason.getClass().getSimpleName(),
-                    reason == null ? verdict.exitCode() : reason.exitCode(), machine.blocks(), machine.instructions(),
-                    machine.loopTurns(), machine.virtualNanosSoFar(), digest.hex(), verdict.message()));
-            err.println("limu: run recorded in " + record);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            err.println("limu: --record: cannot write: " + e.getMessage());
-        }
-    }
-
-    /** limu replay: the run's end against the recorded one; 34 when they differ, else the run's own code. */
-    private int checkReplay(Machine machine, limu.emulator.harness.Verdicts.Verdict verdict, PrintWriter err) {
-        var outcome = new limu.emulator.replay.ReplayPlan.Outcome(verdict.exitCode(), machine.blocks(),
-                machine.instructions(), machine.loopTurns(), machine.virtualNanosSoFar(), digest.hex());
-        if (machine.debuggerTurns() > 0) {
-            // each cut adds a block and re-slices the rest: only the output and the exit code can still be the same
-            List<String> differences = replay.differences(outcome).stream()
-                    .filter(d -> !d.contains("blocks") && !d.contains("instructions")).toList();
-            err.printf("limu: replay: the debugger cut %d slice(s) short, which shifts the run's blocks; %s%n",
-                    machine.debuggerTurns(), differences.isEmpty() ? "the output and exit code are the recorded ones"
-                            : "not as recorded: " + String.join("; ", differences));
-            err.flush();
-            return verdict.exitCode();
-        }
-        List<String> differences = replay.differences(outcome);
-        if (!differences.isEmpty()) {
-            err.println("limu: replay diverged: " + String.join("; ", differences));
-            err.flush();
-            return ExitCodes.REPLAY_DIVERGED;
-        }
-        err.printf("limu: replay: %s: %d input(s), %d blocks,%s %d bytes of output (SHA-256 %s)%n",
-                replay.recording().end().isPresent() ? "the same run as recorded"
-                        : "every input delivered as recorded (no recorded end to compare with)",
-                replay.schedule().size(), outcome.blocks(),
-                outcome.instructions() > 0 ? " " + outcome.instructions() + " instructions," : "", digest.bytes(),
-                outcome.outputSha256());
-        err.flush();
-        return verdict.exitCode();
-    }
-
-    /** Options of this run that a replay must give again: all but those about the host, gdb and the recording. */
-    private List<String> recordedArgs() {
-        java.util.Set<String> host = java.util.Set.of("--record", "--gdb", "--gdb-listen", "--gdb-wait",
-                "--gdb-history", "--gdb-history-interval", "--timeout", "--serial", "--serial-input", "--display",
-                "--screenshot", "--timings", "--verbose", "--unicorn-lib", "--date", "--help", "--version");
-        List<String> args = new ArrayList<>();
-        for (picocli.CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-            String name = o.longestName();
-            if (host.contains(name)) {
-                continue;
-            }
-            List<String> values = o.originalStringValues();
-            if (o.arity().max() == 0 || values.isEmpty()) {
-                args.add(name);
-                continue;
-            }
-            for (String v : values) {
-                if (name.equals("--module") || name.equals("--module-dir")) {
-                    int comma = v.indexOf(',');
-                    String path = comma < 0 ? v : v.substring(0, comma);
-                    v = Path.of(path).toAbsolutePath() + (comma < 0 ? "" : v.substring(comma));
-                }
-                args.add(name + "=" + v);
-            }
-        }
-        return args;
-    }
-
-    /** The files the kernel was handed besides itself, as placed in its memory: boot-volume path and SHA-256. */
-    private static List<limu.emulator.replay.RunRecording.FileHash> loadedFiles(Machine machine) {
-        List<limu.emulator.replay.RunRecording.FileHash> files = new ArrayList<>();
-        for (limu.bootloader.LoadedFile f : machine.plan().files()) {
-            if (!f.role().equals("executable")) {
-                byte[] bytes = new byte[Math.toIntExact(f.size())];
-                machine.memory().read(f.physicalAddress(), bytes, 0, bytes.length);
-                files.add(new limu.emulator.replay.RunRecording.FileHash(
-                        limu.emulator.replay.OutputDigest.of(bytes), f.path()));
-            }
-        }
-        return files;
-    }
-
-    /** limu replay, before the run: the kernel got the files the recorded run's kernel got, or what differs. */
-    private String loadedMismatch(Machine machine) {
-        List<limu.emulator.replay.RunRecording.FileHash> now = loadedFiles(machine);
-        List<limu.emulator.replay.RunRecording.FileHash> then = replay.recording().header().loaded();
-        if (now.equals(then)) {
-            return null;
-        }
-        return "the kernel was handed " + describe(now) + "; the recorded run's kernel was handed " + describe(then);
-    }
-
-    private static String describe(List<limu.emulator.replay.RunRecording.FileHash> files) {
-        return files.isEmpty() ? "no files" : String.join(", ", files.stream()
-                .map(f -> f.path() + " (SHA-256 " + f.sha256() + ")").toList());
-    }
-
-    private List<limu.emulator.replay.RunRecording.FileHash> moduleHashes() throws IOException {
-        List<limu.emulator.replay.RunRecording.FileHash> hashes = new ArrayList<>();
-        for (String m : modules) {
-            Path p = ModuleFile.parse(m).path();
-            hashes.add(new limu.emulator.replay.RunRecording.FileHash(sha256(p), p.toAbsolutePath().toString()));
-        }
-        return hashes;
-    }
-
-    static String sha256(Path file) throws IOException {
-        return limu.emulator.replay.OutputDigest.of(java.nio.file.Files.readAllBytes(file));
     }
 
     /** The gdb port could not be opened. */
@@ -649,7 +520,8 @@ public final class RunCommand implements Callable<Integer> {
                 : limu.emulator.console.SerialConsole.open(serialTo, serialInput, System.out, err, verbose);
         OutputStream serial = console.output();
         if (record != null || replay != null) {
-            serial = digest = new limu.emulator.replay.OutputDigest(serial);
+            recordOrReplay = new RecordAndReplay(record, replay);
+            serial = recordOrReplay.tap(serial);
         }
         if (gdbPort != null || gdbListen != null) {
             serial = serialTap = new limu.emulator.gdb.SerialTap(serial, 1 << 16);
