@@ -10,6 +10,8 @@
 # -Xshare:auto lets a JVM that still cannot map it run without it, and -Xlog:cds=off keeps its
 # warning off stdout, which is the guest's serial output. LIMU_CDS=off turns all this off, and so
 # does an archive option in LIMU_JAVA_OPTS.
+# The training run's stdin is /dev/null: its limu run would otherwise take the input piped to the
+# launcher as COM1's, and the real run would get none of it.
 # The array training_props, when the caller sets it, holds -D options the training run needs too.
 limu_class_data_archive() {
     local archive="$1" java="$2" classpath="$3"
@@ -42,7 +44,7 @@ limu_class_data_archive() {
     tmp="$archive.$$.partial"
     echo "[limu] making a class-data-sharing archive of limu's start-up classes (once per build)..." >&2
     if "$java" -XX:ArchiveClassesAtExit="$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$classpath" \
-            "${training_props[@]}" limu.emulator.cli.CdsTraining >/dev/null 2>&1 \
+            "${training_props[@]}" limu.emulator.cli.CdsTraining < /dev/null >/dev/null 2>&1 \
         && "$java" -XX:SharedArchiveFile="$tmp" -Xshare:on -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$classpath" \
             -version >/dev/null 2>&1 \
         && stat -c %s "$tmp" > "$tmp.size" && mv -f "$tmp" "$archive" && mv -f "$tmp.size" "$archive.size"; then

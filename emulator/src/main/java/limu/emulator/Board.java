@@ -399,10 +399,34 @@ final class Board {
         debugconMute.mute(mute);
     }
 
-    /** An output stream that drops what it is given while muted. */
+    /** Bytes the guest has written to COM1 and to debugcon so far, for a snapshot ({@link #rewindOutputs}). */
+    long[] outputPositions() {
+        flushOutputs();
+        return new long[] {serialMute.position, debugconMute.position};
+    }
+
+    /**
+     * Reverse debugging went back to where the guest had written {@code positions} bytes ({@link #outputPositions}):
+     * going forward again, the bytes it writes up to the furthest point reached before are not printed again (they
+     * were, the first time); only those past it are.
+     */
+    void rewindOutputs(long[] positions) {
+        flushOutputs();
+        serialMute.position = positions[0];
+        debugconMute.position = positions[1];
+    }
+
+    /**
+     * An output stream that drops what it is given while muted, and the bytes below the furthest position it has
+     * printed, after {@link #rewindOutputs} moved its position back.
+     */
     static final class Mutable extends OutputStream {
         private final OutputStream out;
         private boolean muted;
+        /** Bytes the guest has written, counted whether printed or not. */
+        private long position;
+        /** Bytes printed: the furthest position reached. */
+        private long printed;
 
         Mutable(OutputStream out) {
             this.out = out;
@@ -414,16 +438,22 @@ final class Board {
 
         @Override
         public void write(int b) throws IOException {
-            if (!muted) {
+            position++;
+            if (!muted && position > printed) {
+                printed = position;
                 out.write(b);
             }
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (!muted) {
-                out.write(b, off, len);
+            long end = position + len;
+            if (!muted && end > printed) {
+                int skip = (int) Math.max(0, printed - position);
+                out.write(b, off + skip, len - skip);
+                printed = end;
             }
+            position = end;
         }
 
         @Override

@@ -48,6 +48,12 @@ public final class ExitCodes {
     /** {@code limu test}: at least one kernel failed (each one's own code is in its line and the report). */
     public static final int TEST_SUITE_FAILED = 28;
 
+    /**
+     * {@code limu replay}: the replay did not do what the recorded run did (another kernel or module file, an input
+     * due where the replay is elsewhere, another end); the message says what and where.
+     */
+    public static final int REPLAY_DIVERGED = 34;
+
     private ExitCodes() {
     }
 }

@@ -283,7 +283,33 @@ public final class Machine implements AutoCloseable {
         source.onArrival(input::wake);
     }
 
-    /** Runs until the guest exits, halts, crashes, or the timeout passes (see {@link RunLoop}). */
+    /**
+     * Every host input delivered from now on (serial bytes COM1 takes, keys) goes to {@code sink} too, on the run-loop
+     * thread, with its loop turn and virtual time: what {@code limu run --record} writes (before {@link #run}).
+     */
+    public void recordInput(java.util.function.Consumer<HostEvent> sink) {
+        loop.record(sink);
+    }
+
+    /**
+     * Host input comes from {@code schedule} instead of the host: each recorded input at its loop turn (before
+     * {@link #run}). A replay that stops matching the recording throws {@link ReplayDivergence} from {@link #run}.
+     */
+    public void replayInput(ReplaySchedule schedule) {
+        loop.replay(schedule);
+    }
+
+    /** Turns of the run loop so far (counted from boot, as a recording counts them). */
+    public long loopTurns() {
+        return loop.iterations() - loop.extraTurns();
+    }
+
+    /** Turns of the run loop a debugger added by cutting slices short (0: the run is as it would be without it). */
+    public long debuggerTurns() {
+        return loop.extraTurns();
+    }
+
+        /** Runs until the guest exits, halts, crashes, or the timeout passes (see {@link RunLoop}). */
     public StopReason run() {
         return run(Debugger.NONE);
     }
@@ -355,6 +381,11 @@ public final class Machine implements AutoCloseable {
             }
         });
         timeTravel = new TimeTravel(this, cpus, board, loop, memory, clock, h);
+    }
+
+    /** Bytes the guest has written to COM1 and debugcon so far (run-loop thread). */
+    long[] outputPositions() {
+        return board.outputPositions();
     }
 
     /** Reverse execution, when {@link #keepHistory} was called. */

@@ -40,6 +40,8 @@ public final class MachineSnapshot implements AutoCloseable {
     private final long clockSkipped;
     private final RunLoop.Progress progress;
     private final ExecutionObserver.State observer;
+    /** Bytes written to COM1 and debugcon when taken ({@link Board#outputPositions()}). */
+    private final long[] outputPositions;
     private boolean closed;
 
     private MachineSnapshot(Machine machine, List<Cpu> cpus, List<Cpus.StartupSignal> signals,
@@ -57,6 +59,12 @@ public final class MachineSnapshot implements AutoCloseable {
         this.clockSkipped = clockSkipped;
         this.progress = progress;
         this.observer = observer;
+        this.outputPositions = machine.outputPositions();
+    }
+
+    /** Bytes the guest had written to COM1 and debugcon when this was taken. */
+    long[] outputPositions() {
+        return outputPositions.clone();
     }
 
     /**

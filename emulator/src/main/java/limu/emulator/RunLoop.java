@@ -42,7 +42,8 @@ final class RunLoop {
     static final long OUTPUT_FLUSH_NANOS = 20_000_000;
 
     /** The loop's counters, kept across runs (a restored run slices as the original). */
-    record Progress(long blocks, long instructions, int idleSkips, int turn, long slices, long iterations) {
+    record Progress(long blocks, long instructions, int idleSkips, int turn, long slices, long iterations,
+                    long extraTurns, boolean cut) {
     }
 
     private final Optional<Duration> timeout;
@@ -53,6 +54,7 @@ final class RunLoop {
     private final List<ParkedAp> parked;
     private final Board board;
     private final HostInput input;
+    private final InputFeed feed;
     private ExecutionObserver observer = ExecutionObserver.NONE;
     private volatile boolean debugStopRequested;
     /** {@link Machine#runToMarker()} is running. */
@@ -62,6 +64,16 @@ final class RunLoop {
     /** Slices run since boot, and turns of the loop: a position in the reverse-debugging journal. */
     private long slices;
     private long iterations;
+    /**
+     * Turns of the loop a debugger added: after a slice it cut short (a breakpoint, a single step, going back to the
+     * middle of a slice) the rest runs in a turn of its own. {@code iterations - extraTurns} counts the turns as a
+     * run without the debugger would, which is how a replayed recording's input finds its turn.
+     */
+    private long extraTurns;
+    /** The last slice was cut short by the debugger: the next turn is an extra one. */
+    private boolean cut;
+    /** This turn runs the rest of a slice the debugger cut: a replayed recording has no input for it. */
+    private boolean continuing;
     /** The reverse-debugging history, or null (off). */
     private History history;
     /** Set while the loop re-executes the journal (reverse debugging); null when it runs live. */
@@ -86,6 +98,7 @@ final class RunLoop {
         this.parked = List.copyOf(parked);
         this.board = board;
         this.input = input;
+        this.feed = new InputFeed(board, input, clock);
         board.timers().onEarlierDeadline(this::timerArmedEarlier);
     }
 
@@ -120,6 +133,14 @@ final class RunLoop {
                     checkpoint.run();
                 }
                 iterations++;
+                continuing = cut;
+                if (cut) {
+                    extraTurns++;
+                    cut = false;
+                }
+                if (replay == null && replayEnded()) {
+                    return feed.schedule().stop();
+                }
                 if (debugStopRequested && replay == null) {
                     stop = debugStop(turn);
                 }
@@ -157,6 +178,9 @@ final class RunLoop {
                     if (replay != null && recorded != null) {
                         continue;   // the recorded run waited here for host input: it comes from the journal
                     }
+                    if (replay == null && awaitRecordedInput()) {
+                        continue;
+                    }
                     if ((input.attached() || board.serialInputAwaited()) && haltedWithInterruptsEnabled()) {
                         board.flushOutputs();   // the prompt the guest waits behind
                         if (awaitHostInput(deadline)) {
@@ -173,7 +197,7 @@ final class RunLoop {
                     return timeout(cpu);
                 }
                 // a debugger's single step runs exactly the next instruction, no interrupt first (QEMU's NOIRQ)
-                long budget = stepping != null ? 1 : injectInterrupt(cpu);
+                long budget = stepping != null ? 1 : replayBudget(injectInterrupt(cpu));
                 if (cpu.core.shutdown() != null) {
                     return CrashReport.tripleFault(cpu.core.shutdown(), symbols);
                 }
@@ -204,6 +228,7 @@ final class RunLoop {
                     }
                     slices++;
                     stepping = null;
+                    cut = recorded.exact() || recorded.step();
                     if (finalStop) {
                         return null;
                     }
@@ -216,6 +241,8 @@ final class RunLoop {
                                 slice.instructions()));
                     }
                     slices++;
+                    cut = stepping != null || slice.exit() == RunExit.BREAKPOINT || slice.exit() == RunExit.WATCHPOINT
+                            || slice.exit() == RunExit.REQUESTED && debugStopRequested;
                     if (stepping != null) {
                         stepping = null;
                         stop = Debugger.Stop.simple(Debugger.Stop.Kind.STEPPED, cpu.index);
@@ -280,14 +307,44 @@ final class RunLoop {
             }
             return;
         }
-        List<HostInput.KeyChange> keys = input.take();
-        for (HostInput.KeyChange k : keys) {
-            board.hostKey(k.key(), k.down());
+        History.Input delivered = feed.deliver(iterations, continuing ? -1 : iterations - extraTurns,
+                extraTurns == 0, resumeTurn % cpus.count());
+        continuing = false;
+        if (history != null && delivered != null) {
+            history.recordInput(delivered);
         }
-        byte[] fed = board.takeSerialInput();
-        if (history != null && (fed != null || !keys.isEmpty())) {
-            history.recordInput(new History.Input(iterations, fed == null ? new byte[0] : fed, keys));
+    }
+
+    /**
+     * Replaying a recording, every CPU waits in HLT for an interrupt: the recorded run waited here for host input,
+     * turn after turn, until its next input came. The loop goes on at the turn before that input's (nothing happens
+     * in the turns between: virtual time stands still). False when no input is left.
+     */
+    private boolean awaitRecordedInput() {
+        ReplaySchedule s = feed.schedule();
+        if (s == null || !haltedWithInterruptsEnabled()) {
+            return false;
         }
+        long next = s.nextAfter(iterations - extraTurns);
+        if (next < 0) {
+            return false;
+        }
+        iterations = next + extraTurns - 1;
+        return true;
+    }
+
+    /** Replaying a run that was stopped from outside: the machine has done what the recorded run did before it. */
+    private boolean replayEnded() {
+        ReplaySchedule s = feed.schedule();
+        // inputs still to come were delivered by the recorded run after this point (without waking a CPU)
+        return s != null && s.stopBlocks() >= 0 && blocks >= s.stopBlocks()
+                && s.nextAfter(iterations - extraTurns - 1) < 0;
+    }
+
+    /** Replaying a run that was stopped from outside, no slice goes past the point where it was stopped. */
+    private long replayBudget(long budget) {
+        ReplaySchedule s = feed.schedule();
+        return s == null || s.stopBlocks() < 0 ? budget : Math.max(1, Math.min(budget, s.stopBlocks() - blocks));
     }
 
     /** Every sample instant virtual time has reached: one sample of each CPU (see {@link CpuSampler}). */
@@ -521,7 +578,27 @@ final class RunLoop {
     }
 
     Progress progress() {
-        return new Progress(blocks, instructions, idleSkips, resumeTurn, slices, iterations);
+        return new Progress(blocks, instructions, idleSkips, resumeTurn, slices, iterations, extraTurns, cut);
+    }
+
+    /** Host input goes to {@code sink} too (--record). */
+    void record(java.util.function.Consumer<HostEvent> sink) {
+        feed.record(sink);
+    }
+
+    /** Host input comes from {@code s} (limu replay). */
+    void replay(ReplaySchedule s) {
+        feed.replay(s);
+    }
+
+    /** True while replaying a recording. */
+    boolean replaying() {
+        return feed.schedule() != null;
+    }
+
+    /** Loop turns a debugger added (see {@link #extraTurns}). */
+    long extraTurns() {
+        return extraTurns;
     }
 
     /** Keeps a reverse-debugging history from now on; {@code capture} adds a snapshot to it. */
@@ -544,9 +621,17 @@ final class RunLoop {
         }
     }
 
-    /** After going back in time inside a debugger stop: the loop goes on at the next turn. */
-    void arrived() {
+    /**
+     * After going back in time inside a debugger stop: the loop goes on at the next turn; {@code midSlice}: the
+     * moment is inside a slice, whose rest runs in that turn (an extra one, see {@link #extraTurns}).
+     */
+    void arrived(boolean midSlice) {
         iterations++;
+        continuing = cut || midSlice;
+        if (continuing) {
+            extraTurns++;
+        }
+        cut = false;
     }
 
     long slices() {
@@ -566,5 +651,8 @@ final class RunLoop {
         resumeTurn = p.turn();
         slices = p.slices();
         iterations = p.iterations();
+        extraTurns = p.extraTurns();
+        cut = p.cut();
+        continuing = false;
     }
 }

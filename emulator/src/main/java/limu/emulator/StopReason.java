@@ -147,4 +147,15 @@ public sealed interface StopReason {
             return "stopped by request";
         }
     }
+
+    /**
+     * {@code limu replay}: the machine has executed as many blocks as the recorded run had when it was stopped from
+     * outside (Ctrl-C, a timeout, a closed window); it stops there too, with the recorded run's code.
+     */
+    record RecordingEnd(int exitCode, String recorded) implements StopReason {
+        @Override
+        public String message() {
+            return "reached the end of the recording (the recorded run: " + recorded + ")";
+        }
+    }
 }

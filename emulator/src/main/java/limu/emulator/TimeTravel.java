@@ -163,6 +163,7 @@ public final class TimeTravel {
     private void restore(int i) {
         History.Checkpoint c = history.checkpoints().get(i);
         c.state().restore(machine, cpus, board, loop, memory, clock);
+        board.rewindOutputs(c.state().outputPositions());
         history.restoreMemory(i);
     }
 
@@ -194,7 +195,9 @@ public final class TimeTravel {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         all.writeBytes(again);
         all.writeBytes(queued);
-        board.queueSerialInputFirst(all.toByteArray());
-        loop.arrived();
+        if (!loop.replaying()) {   // a replay's input comes from its recording again, at its turns
+            board.queueSerialInputFirst(all.toByteArray());
+        }
+        loop.arrived(at != null);
     }
 }

@@ -16,14 +16,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The machine (limu.emulator, its cpu and unicorn packages) knows nothing of the tools that use it: the command
- * line, the display window, the GDB stub, the heap checker, the harness and the benchmarks reach it through its
+ * line, the display window, the GDB stub, the heap checker, the harness, record and replay and the benchmarks reach it through its
  * public API and attach through {@link Debugger} and {@link ExecutionObserver}. The devices and bootloader
  * modules know nothing of the engine. Checked on the sources, import by import (and fully qualified uses in code).
  */
 class LayeringTest {
     private static final Path SOURCES = Path.of("src/main/java/limu/emulator");
     private static final Pattern TOOL_USE = Pattern.compile(
-            "^(?!\\s*(/?\\*|//)).*\\blimu\\.emulator\\.(cli|gdb|heap|harness|bench|display|console)\\.", Pattern.MULTILINE);
+            "^(?!\\s*(/?\\*|//)).*\\blimu\\.emulator\\.(cli|gdb|heap|harness|bench|display|console|replay)\\.", Pattern.MULTILINE);
 
     @Test
     void theMachineImportsNoTool() throws IOException {

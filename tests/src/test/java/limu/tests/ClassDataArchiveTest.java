@@ -63,6 +63,26 @@ class ClassDataArchiveTest {
     }
 
     @Test
+    void theRunThatMakesTheArchiveGetsItsInputNotTheTrainingRun() throws Exception {
+        Path archive = dir.resolve("limu.jsa");
+        ProcessBuilder pb = new ProcessBuilder("bash", Limu.HOME.resolve("limu").toString(), "run",
+                Limu.kernel("serial-echo-release.elf").toString(), "--timeout", "60s")
+                .redirectError(dir.resolve("err.txt").toFile());
+        pb.environment().putAll(Map.of("LIMU_NO_REBUILD", "1", "LIMU_CDS_ARCHIVE", archive.toString()));
+        pb.environment().remove("LIMU_UNICORN_LIB");
+        Process p = pb.start();
+        try (java.io.OutputStream stdin = p.getOutputStream()) {   // a pipe, read as it comes
+            stdin.write("hello\nquit\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "limu did not end");
+        String err = Files.readString(dir.resolve("err.txt"));
+        assertTrue(err.contains(MAKING), err);
+        assertEquals(33, p.exitValue(), out + err);
+        assertTrue(out.contains("serial-echo: ready\nhello\nquit\n"), out);
+    }
+
+    @Test
     void madeAgainWhenOlderThanTheJars() throws IOException {
         Path archive = dir.resolve("limu.jsa");
         assertDevicesListed(launcher(archive, "", "devices"));

@@ -201,6 +201,67 @@ class DisplayWindowTest {
         assertEquals(expected, serial.text().substring(from), "exactly the key's make and break codes");
     }
 
+    @Test
+    void keysTypedIntoTheWindowOfARecordedRunAreReplayedWithoutAWindow() throws Exception {
+        requireTools();
+        int display = freeDisplay();
+        Process xvfb = new ProcessBuilder("Xvfb", ":" + display, "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("xvfb.log").toFile()).start();
+        Process limu = null;
+        try {
+            Map<String, String> env = new HashMap<>();
+            env.put("DISPLAY", ":" + display);
+            waitFor("Xvfb on :" + display, () -> Files.exists(Path.of("/tmp/.X11-unix/X" + display))
+                    && tool(env, "xdpyinfo").exitCode == 0 || !xvfb.isAlive());
+            assertTrue(xvfb.isAlive(), "Xvfb ended: " + Files.readString(dir.resolve("xvfb.log")));
+            Path rec = dir.resolve("keys.rec");
+            ProcessBuilder pb = new ProcessBuilder(Limu.command("", "run",
+                    Limu.kernel("keyboard-release.elf").toString(), "--display", "window", "--framebuffer", "640x400",
+                    "--record", rec.toString(), "--timeout", "240s")).directory(dir.toFile());
+            pb.environment().putAll(env);
+            limu = pb.start();
+            limu.getOutputStream().close();
+            Output serial = new Output(limu.getInputStream());
+            Output errors = new Output(limu.getErrorStream());
+            Process running = limu;
+            waitFor("the kernel's 'keyboard: ready'", () -> serial.text().contains("keyboard: ready")
+                    || !running.isAlive());
+            String[] window = new String[1];
+            waitFor("the window", () -> {
+                Tool t = tool(env, "xdotool", "search", "--name", "^limu: keyboard-release.elf - ");
+                window[0] = t.exitCode == 0 ? t.out.lines().findFirst().orElse(null) : null;
+                return window[0] != null;
+            });
+            int[] geometry = geometry(env, window[0]);
+            tool(env, "xdotool", "mousemove", "--sync", String.valueOf(geometry[0] + geometry[2] / 2),
+                    String.valueOf(geometry[1] + geometry[3] / 2));
+            tool(env, "xdotool", "click", "1");
+            typeAndExpect(env, serial, List.of("a"), "scancode 0x1e", "key A", "scancode 0x9e");
+            typeAndExpect(env, serial, List.of("7"), "scancode 0x08", "key 7", "scancode 0x88");
+            tool(env, "xdotool", "key", "Escape");
+            assertTrue(limu.waitFor(WAIT_MS, TimeUnit.MILLISECONDS), "Escape did not end the run:\n" + serial.text());
+            serial.join();
+            errors.join();
+            assertEquals(33, limu.exitValue(), serial.text() + errors.text());
+            String recording = Files.readString(rec);
+            for (String key : List.of("A+", "A-", "DIGIT_7+", "DIGIT_7-", "ESCAPE+")) {
+                assertTrue(recording.matches("(?s).*\nin \\d+ \\d+ - [^\n]*\\b" + java.util.regex.Pattern.quote(key)
+                        + ".*"), key + " recorded:\n" + recording);
+            }
+
+            Limu.Result replayed = Limu.run("replay", rec.toString());   // no window, no DISPLAY needed
+            assertEquals(33, replayed.exitCode(), replayed.toString());
+            assertEquals(serial.text(), replayed.stdout(), "the same scancodes, in the same order");
+            assertTrue(replayed.stderr().contains("limu: replay: the same run as recorded: "), replayed.stderr());
+        } finally {
+            if (limu != null) {
+                limu.destroyForcibly();
+            }
+            xvfb.destroy();
+            xvfb.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** X, Y, width and height of the window, from xdotool. */
     private int[] geometry(Map<String, String> env, String window) {
         Tool t = tool(env, "xdotool", "getwindowgeometry", "--shell", window);

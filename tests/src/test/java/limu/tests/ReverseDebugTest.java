@@ -163,6 +163,20 @@ class ReverseDebugTest {
     }
 
     @Test
+    void goingForwardAgainAfterGoingBackPrintsWhatWasPrintedOnlyOnce() throws Exception {
+        Limu.Result plain = Limu.run("run", Limu.kernel("reverse.elf").toString());
+        assertEquals(33, plain.exitCode(), plain.toString());
+        Running limu = limu("reverse.elf");
+        // "limit" is printed before ipi_to_second_cpu; going back to clear_table goes back before it was printed
+        String out = gdb(limu, "reverse.elf", "break reverse::ipi_to_second_cpu", "continue",
+                "break reverse::clear_table", "reverse-continue", "echo @BACK\\n", "delete", "continue");
+        contains(out.substring(out.indexOf("@BACK")), "exited with code 041");
+        Limu.Result r = limu.finish();
+        assertEquals(33, r.exitCode(), r.toString());
+        assertEquals(plain.stdout(), r.stdout(), "each line once, as without gdb");
+    }
+
+    @Test
     void aWatchpointHitBackwardsNamesTheWritingInstruction() throws Exception {
         Running limu = limu("reverse.elf");
         String out = gdb(limu, "reverse.elf", "break reverse::ipi_to_second_cpu", "continue",

@@ -24,13 +24,15 @@ import picocli.CommandLine.Command;
             "12:internal error in limu",
             "14:stopped by Ctrl-C",
             "16:the guest asked for a reset (limu stops instead of rebooting)",
+            "18:--heap-check found a wrong allocation (double free, overlap, ...)",
             "20:--success-exit-code: the guest exited with another status",
             "22:--success-exit-code: halted without the exit port (see --halt-is-success)",
             "24:an --expect never matched, or the output differs from --expect-file",
             "26:a serial line matched --fail-on",
             "28:limu test: at least one kernel failed",
             "30:--display window: the window was closed while the machine ran",
-            "32:the serial console's Ctrl-A x stopped the machine"})
+            "32:the serial console's Ctrl-A x stopped the machine",
+            "34:limu replay: the replay diverged from the recording (another kernel, input or end)"})
 public final class Main {
     /** The subcommands by name, in the order help lists them. */
     private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
@@ -43,6 +45,7 @@ public final class Main {
         Map<String, Supplier<Object>> m = new LinkedHashMap<>();
         m.put("run", RunCommand::new);
         m.put("test", TestCommand::new);
+        m.put("replay", ReplayCommand::new);
         m.put("bench", BenchCommand::new);
         m.put("devices", DevicesCommand::new);
         m.put("help", CommandLine.HelpCommand::new);
@@ -68,6 +71,11 @@ public final class Main {
         } else {
             SUBCOMMANDS.values().forEach(s -> cli.addSubcommand(s.get()));
         }
+        return configure(cli).execute(args);
+    }
+
+    /** limu's handling of bad command lines (exit code 2) and of internal errors (12), for any command. */
+    static CommandLine configure(CommandLine cli) {
         cli.setExitCodeExceptionMapper(t -> ExitCodes.INTERNAL_ERROR);
         cli.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("limu: " + ex.getMessage());
@@ -82,6 +90,6 @@ public final class Main {
             }
             return ExitCodes.INTERNAL_ERROR;
         });
-        return cli.execute(args);
+        return cli;
     }
 }

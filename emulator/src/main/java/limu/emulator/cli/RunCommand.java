@@ -160,6 +160,17 @@ public final class RunCommand implements Callable<Integer> {
             description = "with --gdb: virtual time between the history's snapshots (default ${DEFAULT-VALUE})")
     String gdbHistoryInterval;
 
+    @Option(names = "--count-instructions",
+            description = "count every guest instruction (a per-instruction hook: slower); `monitor when` and a"
+                    + " recording's end then give the instruction count, which a replay compares")
+    boolean countInstructions;
+
+    @Option(names = "--record", paramLabel = "FILE",
+            description = "record the run into FILE for `limu replay`: the kernel's and modules' SHA-256, the options,"
+                    + " the date, every serial byte and key delivered with its loop turn and virtual time, and how"
+                    + " the run ended (needs --time virtual; not with --gdb)")
+    Path record;
+
     @picocli.CommandLine.Mixin
     HarnessOptions harness = new HarnessOptions();
 
@@ -173,6 +184,12 @@ public final class RunCommand implements Callable<Integer> {
     ProfileOptions profile = new ProfileOptions();
 
     private limu.emulator.gdb.SerialTap serialTap;
+    /** Set by {@code limu replay}: the recording whose input this run replays. */
+    limu.emulator.replay.ReplayPlan replay;
+    /** --record, or limu replay; null otherwise. */
+    private RecordAndReplay recordOrReplay;
+    /** The boot date the run uses (UNIX seconds). */
+    private long epoch;
     private limu.emulator.console.SerialConsole console;
 
     @Override
@@ -213,6 +230,18 @@ public final class RunCommand implements Callable<Integer> {
             harness.watch(machine);
             heap.install(machine, err);
             Recording.Recorder recorder = recording().start(machine);
+            limu.emulator.replay.RecordingWriter recordTo = recordOrReplay == null ? null
+                    : recordOrReplay.startRecording(machine, kernel, modules, epoch,
+                            spec.commandLine().getParseResult());
+            if (replay != null) {
+                String mismatch = recordOrReplay.loadedMismatch(machine);
+                if (mismatch != null) {
+                    err.println("limu: replay diverged before it started: " + mismatch);
+                    err.flush();
+                    return ExitCodes.REPLAY_DIVERGED;
+                }
+                machine.replayInput(replay.schedule());
+            }
             if (verbose) {
                 describe(machine.plan(), err);
             } else {
@@ -223,6 +252,7 @@ public final class RunCommand implements Callable<Integer> {
             machine.plan().warnings().forEach(w -> err.println("limu: warning: " + w));
             limu.emulator.gdb.GdbServer gdb = startGdb(machine, err);
             StopReason reason = null;
+            String diverged = null;
             sun.misc.SignalHandler previous = onCtrlC(machine);
             Screenshots shots = screenshot == null ? null : Screenshots.install(machine, screenshot, err);
             limu.emulator.display.DisplayWindow window = openWindow(machine, shots, err);
@@ -235,6 +265,8 @@ public final class RunCommand implements Callable<Integer> {
                 if (phases != null) {
                     phases.runEnded();
                 }
+            } catch (limu.emulator.ReplayDivergence e) {
+                diverged = e.getMessage();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 reason = new StopReason.Interrupted();
@@ -249,6 +281,11 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
             closeFiles(config);
+            if (diverged != null) {
+                err.println("limu: replay diverged: " + diverged);
+                err.flush();
+                return ExitCodes.REPLAY_DIVERGED;
+            }
             if (shots != null) {
                 shots.writeFinal();
             }
@@ -268,6 +305,12 @@ public final class RunCommand implements Callable<Integer> {
             }
             heap.finish(reason, err);
             writeRecording(recorder.finish(), err);
+            if (recordTo != null) {
+                recordOrReplay.finishRecording(recordTo, machine, reason, verdict, err);
+            }
+            if (replay != null) {
+                return recordOrReplay.checkReplay(machine, verdict, err);
+            }
             err.flush();
             return verdict.exitCode();
         } catch (BootException e) {
@@ -442,7 +485,15 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--time " + timeMode + ": expected virtual or wall");
         }
         Optional<Duration> limit = timeout == null ? Optional.empty() : Optional.of(Durations.parse(timeout));
-        long epoch = bootEpoch();
+        epoch = bootEpoch();
+        if (record != null && (gdbPort != null || gdbListen != null)) {
+            throw new IllegalArgumentException("--record cannot be used with --gdb: a debugger's stops and trips back"
+                    + " in time change the run; record without gdb, then debug the replay (limu replay FILE --gdb)");
+        }
+        if (record != null && timeMode.equals("wall")) {
+            throw new IllegalArgumentException("--record needs --time virtual: with wall time every clock the guest"
+                    + " reads and every slice's length follow the host clock, which a recording does not hold");
+        }
         if (gdbWait && gdbPort == null && gdbListen == null) {
             throw new IllegalArgumentException("--gdb-wait needs --gdb or --gdb-listen");
         }
@@ -461,12 +512,17 @@ public final class RunCommand implements Callable<Integer> {
                 // serial output is handed over at each line (and at least every few ms), so a terminal, a pipe,
                 // a log file or a network client sees it as it comes
                 .timeout(limit).flushEachLine(true)
-                .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall"))
+                .unicornLibrary(Optional.ofNullable(unicornLib)).wallClock(timeMode.equals("wall")).countInstructions(countInstructions)
                 .devices(devices.stream().map(MachineConfig.DeviceSpec::parse).toList()).x2apic(!noX2apic);
         boot.applyTo(b);
         b.cpus(cpus).build(); // validates before any output file is created
-        console = limu.emulator.console.SerialConsole.open(serialTo, serialInput, System.out, err, verbose);
+        console = replay != null ? limu.emulator.console.SerialConsole.outputOnly(System.out, err)
+                : limu.emulator.console.SerialConsole.open(serialTo, serialInput, System.out, err, verbose);
         OutputStream serial = console.output();
+        if (record != null || replay != null) {
+            recordOrReplay = new RecordAndReplay(record, replay);
+            serial = recordOrReplay.tap(serial);
+        }
         if (gdbPort != null || gdbListen != null) {
             serial = serialTap = new limu.emulator.gdb.SerialTap(serial, 1 << 16);
         }

@@ -98,6 +98,11 @@ public final class SerialConsole implements AutoCloseable {
         return new SerialConsole(spec, out, file, tcp, input, inputFile, err, verbose);
     }
 
+    /** COM1's output on {@code stdout} and no input at all ({@code limu replay}: the input comes from the recording). */
+    public static SerialConsole outputOnly(OutputStream stdout, PrintWriter err) {
+        return new SerialConsole(SerialSpec.parse("stdio"), stdout, null, null, InputKind.NONE, null, err, false);
+    }
+
     /** Where COM1's output goes. */
     public OutputStream output() {
         return output;
