@@ -160,6 +160,9 @@ public final class TestCommand implements Callable<Integer> {
             for (Path k : selected) {
                 futures.add(pool.submit(() -> {
                     JUnitXml.Case c = runOne(k, config, test, recording, heapMode);
+                    if (harness.junitXml == null) {
+                        c = c.withoutSerialLog();   // it is in the log file: a long run keeps only the verdicts
+                    }
                     synchronized (out) {
                         Verdicts.Verdict v = c.verdict();
                         out.printf(Locale.ROOT, "%s %-40s %6.2fs  %s%n", v.passed() ? "PASS" : "FAIL", c.name(),
