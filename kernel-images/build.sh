@@ -16,7 +16,7 @@ RUSTC=/usr/bin/rustc
 TARGET=x86_64-unknown-none
 TARGET_DIR="$HERE/target"
 OUT_DIR="$HERE/out"
-KERNELS=(hello future-revision tutorial protocol framebuffer smp modules chapter idt-checks idt-tutorial gdb-target scratch platform acpi-x2apic heap-talc heap-bugs heap-suite sipi suite revision-six runloop uart-irq module-paths coverage keyboard serial-echo devfuzz reverse)
+KERNELS=(hello future-revision tutorial protocol framebuffer smp modules chapter idt-checks idt-tutorial gdb-target scratch platform acpi-x2apic heap-talc heap-bugs heap-suite sipi suite revision-six runloop uart-irq module-paths coverage keyboard serial-echo devfuzz reverse confine)
 # Kernels in workspaces of their own (their own .cargo/config.toml), built into <dir>/target.
 OWN_WORKSPACES=(pie)
 

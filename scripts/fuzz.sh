@@ -18,12 +18,15 @@ cd "$ROOT"
 # target name -> module and class
 declare -A MODULE=(
     [BootPlan]=bootloader [DwarfLines]=bootloader [Demangler]=bootloader
-    [GdbPacket]=emulator [ExpectFile]=emulator [BlockLedger]=emulator)
+    [GdbPacket]=emulator [GdbDispatcher]=emulator [ExpectFile]=emulator [BlockLedger]=emulator
+    [TalcArena]=emulator)
 declare -A CLASS=(
     [BootPlan]=limu.bootloader.BootPlanFuzzTarget [DwarfLines]=limu.bootloader.DwarfLinesFuzzTarget
     [Demangler]=limu.bootloader.DemanglerFuzzTarget [GdbPacket]=limu.emulator.gdb.GdbPacketFuzzTarget
-    [ExpectFile]=limu.emulator.harness.ExpectFileFuzzTarget [BlockLedger]=limu.emulator.heap.BlockLedgerFuzzTarget)
-ORDER=(BootPlan DwarfLines Demangler GdbPacket ExpectFile BlockLedger)
+    [GdbDispatcher]=limu.emulator.gdb.GdbDispatcherFuzzTarget
+    [ExpectFile]=limu.emulator.harness.ExpectFileFuzzTarget [BlockLedger]=limu.emulator.heap.BlockLedgerFuzzTarget
+    [TalcArena]=limu.emulator.heap.TalcArenaFuzzTarget)
+ORDER=(BootPlan DwarfLines Demangler GdbPacket GdbDispatcher ExpectFile BlockLedger TalcArena)
 
 usage() {
     sed -n '3,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'

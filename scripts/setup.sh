@@ -10,6 +10,8 @@
 #   - xvfb, xdotool, imagemagick, x11-utils (apt) for the display-window tests (skipped with --no-rust);
 #     the JDK's AWT window toolkit comes with the full (not headless) JDK
 #   - lcov                                (apt)   genhtml, which the coverage tests run on limu's tracefiles
+#   - junitparser 5.0.3 (PyPI) into .limu/python: the sharding test merges per-shard JUnit XML with it
+#     (`PYTHONPATH=.limu/python python3 -m junitparser merge ...`)
 # Usage: scripts/setup.sh [--no-rust]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -113,5 +115,19 @@ PY
     rm -rf "$UC/licenses"
     mv "$new" "$UC/licenses"
     rm -rf "$dl"
+fi
+JUNITPARSER_VERSION=5.0.3
+PY_LIB="$ROOT/.limu/python"
+if [ "$(cat "$PY_LIB/VERSION" 2>/dev/null)" = "junitparser $JUNITPARSER_VERSION" ]; then
+    say "junitparser $JUNITPARSER_VERSION: present in .limu/python"
+else
+    say "junitparser $JUNITPARSER_VERSION: installing from PyPI into .limu/python"
+    new="$ROOT/.limu/python.new.$$"
+    rm -rf "$new"
+    python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$new" \
+        "junitparser==$JUNITPARSER_VERSION" >&2
+    echo "junitparser $JUNITPARSER_VERSION" > "$new/VERSION"
+    rm -rf "$PY_LIB"
+    mv "$new" "$PY_LIB"
 fi
 say "done"

@@ -61,6 +61,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--snapshot-only", description = "only the snapshot suite figure")
     boolean snapshotOnly;
 
+    @Option(names = "--soak-restores", paramLabel = "N", description = "only this: boot the suite kernel once and"
+            + " restore its snapshot N times, a line per restore (scripts/soak.sh watches the process meanwhile);"
+            + " exit 0 when all passed, 28 otherwise")
+    Integer soakRestores;
+
     @Option(names = "--quick", description = "3 runs each, a tenth of the compute loop, no 4-CPU boot,"
             + " no snapshot suite and no host-time-per-virtual-second figures")
     boolean quick;
@@ -110,6 +115,15 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (soakRestores != null) {
+            Path suite = kernels.resolve("suite-release.elf");
+            if (!Files.isRegularFile(suite)) {
+                System.err.println("limu: " + suite + " not found: build the kernels with kernel-images/build.sh");
+                return limu.emulator.ExitCodes.KERNEL_REJECTED;
+            }
+            return limu.emulator.bench.RestoreSoak.run(suite, soakRestores, System.out) == 0 ? 0
+                    : limu.emulator.ExitCodes.TEST_SUITE_FAILED;
+        }
         if (snapshotOnly) {
             snapshotSuite();
             return 0;

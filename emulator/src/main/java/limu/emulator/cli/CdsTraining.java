@@ -47,7 +47,7 @@ public final class CdsTraining {
      * generic ELF chapter and its x86-64 supplement: the 64-byte header, one 56-byte program header,
      * the code at file offset 0x1000 (page-aligned like its address).
      */
-    static byte[] tinyKernel() {
+    public static byte[] tinyKernel() {
         byte[] code = {
             0x66, (byte) 0xBA, (byte) 0xF8, 0x03,       // mov dx, 0x3f8 (COM1 data)
             (byte) 0xB0, 'o', (byte) 0xEE,               // mov al, 'o'; out dx, al

@@ -25,6 +25,7 @@ import limu.emulator.coverage.LineCoverage;
 import limu.emulator.harness.JUnitXml;
 import limu.emulator.harness.KernelRun;
 import limu.emulator.harness.Recording;
+import limu.emulator.harness.Shard;
 import limu.emulator.harness.TestSpec;
 import limu.emulator.harness.Verdicts;
 import limu.emulator.heap.HeapOptions;
@@ -62,6 +63,13 @@ public final class TestCommand implements Callable<Integer> {
 
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "kernels run at once (default: the host's CPUs)")
     Integer jobs;
+
+    @Option(names = "--shard", paramLabel = "INDEX/COUNT",
+            description = {"run only shard INDEX (from 0) of COUNT: the kernels whose file name's CRC-32 mod COUNT"
+                    + " is INDEX, so COUNT machines running the same command with INDEX 0..COUNT-1 run every kernel"
+                    + " exactly once; without it, Bazel's TEST_SHARD_INDEX and TEST_TOTAL_SHARDS (and"
+                    + " TEST_SHARD_STATUS_FILE is touched)"})
+    String shardOption;
 
     @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = "limu-test-logs",
             description = "each kernel's serial output goes to DIR/NAME.log (default: ${DEFAULT-VALUE})")
@@ -109,7 +117,9 @@ public final class TestCommand implements Callable<Integer> {
         TestSpec test;
         Recording recording;
         Optional<HeapOptions.Mode> heapMode;
+        Shard shard;
         try {
+            shard = Shard.choose(Optional.ofNullable(shardOption), System.getenv());
             test = harness.spec();
             if (heapCheck == null && heapReportDir != null) {
                 throw new IllegalArgumentException("--heap-report-dir needs --heap-check");
@@ -133,18 +143,26 @@ public final class TestCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         int n = jobs != null ? Math.max(1, jobs) : Runtime.getRuntime().availableProcessors();
+        List<Path> selected = shard.select(kernels);
+        if (!shard.isAll()) {
+            out.printf(Locale.ROOT, "limu test: shard %s: %d of %d kernels%n", shard, selected.size(), kernels.size());
+            out.flush();
+        }
         long t0 = System.nanoTime();
         List<JUnitXml.Case> cases = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, kernels.size()), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(n, selected.size())), r -> {
             Thread t = new Thread(r, "limu-test");
             t.setDaemon(true);
             return t;
         });
         try {
             List<Future<JUnitXml.Case>> futures = new ArrayList<>();
-            for (Path k : kernels) {
+            for (Path k : selected) {
                 futures.add(pool.submit(() -> {
                     JUnitXml.Case c = runOne(k, config, test, recording, heapMode);
+                    if (harness.junitXml == null) {
+                        c = c.withoutSerialLog();   // it is in the log file: a long run keeps only the verdicts
+                    }
                     synchronized (out) {
                         Verdicts.Verdict v = c.verdict();
                         out.printf(Locale.ROOT, "%s %-40s %6.2fs  %s%n", v.passed() ? "PASS" : "FAIL", c.name(),

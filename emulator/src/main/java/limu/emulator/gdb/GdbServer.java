@@ -73,6 +73,7 @@ public final class GdbServer implements Debugger, AutoCloseable {
             // that has meanwhile disconnected again runs on
             boolean waitForClient = waitAtEntry && stop.kind() == Stop.Kind.ENTRY && !forAttach;
             dispatcher.stopped(stop, transport.client());
+            stoppedFor(transport.client());
             while (true) {
                 if (transport.client() == null && !(waitForClient && !transport.closed())) {
                     return Resume.CONTINUE;
@@ -85,6 +86,7 @@ public final class GdbServer implements Debugger, AutoCloseable {
                     return Resume.CONTINUE;
                 }
                 if (e instanceof GdbTransport.Connected) {
+                    stoppedFor(transport.client());
                     waitForClient = false;   // from now on, a lost client means: run on
                     continue;
                 }
@@ -107,6 +109,13 @@ public final class GdbServer implements Debugger, AutoCloseable {
             }
         } finally {
             transport.inDebugger(false);
+        }
+    }
+
+    /** The machine is stopped and serving {@code c}: its attach needs no other stop. */
+    private static void stoppedFor(GdbTransport.Client c) {
+        if (c != null) {
+            c.stopAsked.set(true);
         }
     }
 

@@ -37,6 +37,9 @@ final class GdbTransport {
 
     private final ServerSocket socket;
     private final Runnable debugStop;
+    /** How long a new connection waits for a detaching client to be dropped before it is refused. */
+    static final long REATTACH_GRACE_MILLIS = 2000;
+
     private final PrintWriter log;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Thread acceptor;
@@ -91,9 +94,17 @@ final class GdbTransport {
         return events.take();
     }
 
-    /** The run loop is serving packets (true) or running the machine (false): only then is a stop requested. */
+    /**
+     * The run loop is serving packets (true) or running the machine (false): only then is a stop requested.
+     * A client that attached while the run loop was on its way out of the debugger (right after the previous
+     * one detached) gets the stop it is owed here, once: either the acceptor or this asks for it.
+     */
     void inDebugger(boolean serving) {
         inDebugger = serving;
+        Client c = client;
+        if (!serving && c != null && c.stopAsked.compareAndSet(false, true)) {
+            debugStop.run();
+        }
     }
 
     /** Whether the client sent Ctrl-C since the last call. */
@@ -134,7 +145,7 @@ final class GdbTransport {
             } catch (IOException e) {
                 return;
             }
-            if (client != null) {
+            if (!previousClientGone()) {
                 refuse(s);
                 continue;
             }
@@ -145,7 +156,7 @@ final class GdbTransport {
                 log.println("limu: gdb: client " + s.getRemoteSocketAddress() + " attached");
                 log.flush();
                 events.add(new Connected(c));
-                if (!inDebugger) {
+                if (!inDebugger && c.stopAsked.compareAndSet(false, true)) {
                     debugStop.run();    // as QEMU: an attaching debugger stops the machine
                 }
                 c.start();
@@ -153,6 +164,26 @@ final class GdbTransport {
                 closeQuietly(s);
             }
         }
+    }
+
+    /**
+     * Whether no client is attached, waiting up to {@link #REATTACH_GRACE_MILLIS} for one that is on its
+     * way out: a gdb that detaches gets its OK before the run loop drops it, and may connect again at once.
+     */
+    private boolean previousClientGone() {
+        long deadline = System.nanoTime() + REATTACH_GRACE_MILLIS * 1_000_000L;
+        while (client != null && !closed) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A second client gets an error packet and is closed; the first one is not disturbed. */
@@ -174,9 +205,11 @@ final class GdbTransport {
         private final Socket socket;
         private final OutputStream out;
         private volatile boolean noAck;
+        /** The machine stopped, or was asked to stop, for this client's attach. */
+        final java.util.concurrent.atomic.AtomicBoolean stopAsked = new java.util.concurrent.atomic.AtomicBoolean();
         private byte[] last;
 
-        private Client(Socket socket) throws IOException {
+        Client(Socket socket) throws IOException {   // package-private: the dispatcher fuzz target makes one
             this.socket = socket;
             this.out = socket.getOutputStream();
         }

@@ -16,6 +16,10 @@ public final class JUnitXml {
 
     /** One kernel's run. */
     public record Case(String name, String className, double seconds, Verdicts.Verdict verdict, String serialLog) {
+        /** The same case without its serial output (kept in a log file instead). */
+        public Case withoutSerialLog() {
+            return new Case(name, className, seconds, verdict, "");
+        }
     }
 
     public static void write(Path file, String suite, List<Case> cases) throws IOException {

@@ -24,6 +24,12 @@ public final class SerialWatch extends OutputStream {
     static final long GRACE_MILLIS = 200;
     /** Keep at most this much of the output for reports. */
     private static final int LOG_LIMIT = 4 << 20;
+    /**
+     * A line is judged by its first 64 KiB: the rest of a longer line still goes downstream (and into
+     * the log while it has room) but is not kept, so a guest writing gigabytes without a line end
+     * cannot fill the host's heap.
+     */
+    static final int LINE_LIMIT = 64 << 10;
 
     private final OutputStream downstream;
     private final TestSpec spec;
@@ -80,7 +86,7 @@ public final class SerialWatch extends OutputStream {
         }
         if (b == '\n') {
             endLine();
-        } else {
+        } else if (line.size() < LINE_LIMIT) {
             line.write(b);
         }
     }

@@ -19,7 +19,8 @@ import limu.emulator.unicorn.Engine;
  * kernel's writable segments, and its availability bitmaps among the words next to it (the
  * pair that matches the bins at the first walk; rustc picks the field order).
  *
- * <p>Per bin: each free node lies in a span, {@code next_of_prev} points back to the slot that
+ * <p>Per bin: each free node lies in a span (its size not wrapping around the address space), no two free
+ * chunks overlap, {@code next_of_prev} points back to the slot that
  * points at it, size &ge; 24 and a multiple of 8, both size copies equal, {@code bin_of_size(size)}
  * is the bin, its availability bit is set (and clear for an empty bin), the tag below the gap has
  * ALLOCATED and IS_ABOVE_FREE, no live block overlaps the gap. Per live block: the tag at its
@@ -61,9 +62,11 @@ final class TalcWalker {
         return memory.readLong(v - hhdm);
     }
 
+    /** Whether [a, a + len) lies in one span; a length that would wrap around the address space does not. */
     private static boolean inSpans(List<long[]> spans, long a, long len) {
         for (long[] s : spans) {
-            if (Long.compareUnsigned(a, s[0]) >= 0 && Long.compareUnsigned(a + len, s[1]) <= 0) {
+            if (Long.compareUnsigned(a, s[0]) >= 0 && Long.compareUnsigned(a, s[1]) <= 0
+                    && Long.compareUnsigned(len, s[1] - a) <= 0) {
                 return true;
             }
         }
@@ -145,6 +148,10 @@ final class TalcWalker {
                     }
                 }
             }
+            String overlap = overlappingGaps();
+            if (overlap != null) {
+                return overlap;
+            }
             String a = checkAvailability(e, bins, lo, hi);
             if (a != null) {
                 return a;
@@ -162,6 +169,20 @@ final class TalcWalker {
             }
         } catch (RuntimeException ex) {
             return "cannot read talc's metadata: " + ex.getMessage();
+        }
+        return null;
+    }
+
+    /** Free chunks never share a byte: two lists (or one list twice) reaching the same memory is corruption. */
+    private String overlappingGaps() {
+        List<Gap> sorted = new ArrayList<>(gaps);
+        sorted.sort((x, y) -> Long.compareUnsigned(x.base(), y.base()));
+        for (int i = 1; i < sorted.size(); i++) {
+            Gap a = sorted.get(i - 1), b = sorted.get(i);
+            if (Long.compareUnsigned(b.base() - a.base(), a.size()) < 0) {
+                return String.format("free chunk at 0x%x (%d bytes) overlaps free chunk at 0x%x (%d bytes)", a.base(),
+                        a.size(), b.base(), b.size());
+            }
         }
         return null;
     }
