@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * What the gdb tests share: {@code limu run --gdb=PORT} on a free loopback port, started as a user starts it and
@@ -88,8 +89,14 @@ final class GdbSessions {
 
     /** gdb -batch with these commands against the running limu; its stdout and stderr together. */
     static String gdb(Running limu, String kernel, String... commands) throws Exception {
+        return gdb(limu.port(), limu.process(), limu.err()::toString, kernel, commands);
+    }
+
+    /** As {@link #gdb(Running, String, String...)} against any limu process whose stub listens on {@code port}. */
+    static String gdb(int port, Process limu, Supplier<String> limuErr, String kernel, String... commands)
+            throws Exception {
         List<String> cmd = new ArrayList<>(List.of("gdb", "-batch", "-nx", "-ex", "set confirm off",
-                "-ex", "set pagination off", "-ex", "target remote 127.0.0.1:" + limu.port()));
+                "-ex", "set pagination off", "-ex", "target remote 127.0.0.1:" + port));
         for (String c : commands) {
             cmd.add("-ex");
             cmd.add(c);
@@ -100,8 +107,8 @@ final class GdbSessions {
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(g.getInputStream()));
         if (!g.waitFor(120, TimeUnit.SECONDS)) {
             g.destroyForcibly();
-            limu.process().destroyForcibly();
-            fail("gdb did not finish within 120 s\n" + out.getNow("") + "\n--- limu ---\n" + limu.err());
+            limu.destroyForcibly();
+            fail("gdb did not finish within 120 s\n" + out.getNow("") + "\n--- limu ---\n" + limuErr.get());
         }
         return out.join();
     }

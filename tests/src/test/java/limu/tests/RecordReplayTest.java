@@ -10,14 +10,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -352,10 +349,7 @@ class RecordReplayTest {
     void gdbOnAReplayGoesBackAcrossTheRecordedInputsAndForwardAgainToTheRecordedOutput() throws Exception {
         Path rec = dir.resolve("echo.rec");
         Limu.Result recorded = recordTyping(rec);
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = GdbSessions.freePort();
         Running replay = start("replay", rec.toString(), "--gdb=" + port, "--gdb-wait", "--timeout", "120s");
         replay.process().getOutputStream().close();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -365,32 +359,16 @@ class RecordReplayTest {
             }
             Thread.sleep(20);
         }
-        List<String> cmd = new ArrayList<>(List.of("gdb", "-batch", "-nx", "-ex", "set confirm off",
-                "-ex", "set pagination off", "-ex", "target remote 127.0.0.1:" + port,
+        String out = GdbSessions.gdb(port, replay.process(), replay.err()::toString, ECHO,
                 // late: the quit message, after every input
-                "-ex", "break serial_echo::say", "-ex", "continue", "-ex", "echo @LATE\\n",
-                "-ex", "print serial_echo::IRQS",
+                "break serial_echo::say", "continue", "echo @LATE\\n",
+                "print serial_echo::IRQS",
                 // back across the inputs: each one raised IRQ 4 once
-                "-ex", "break serial_echo::com1_interrupt", "-ex", "reverse-continue", "-ex", "echo @BACK1\\n",
-                "-ex", "print serial_echo::IRQS", "-ex", "reverse-continue", "-ex", "reverse-continue",
-                "-ex", "echo @BACK3\\n", "-ex", "print serial_echo::IRQS", "-ex", "reverse-stepi",
-                "-ex", "echo @STEP\\n", "-ex", "print $pc == serial_echo::com1_interrupt", "-ex", "delete",
-                "-ex", "continue", Limu.kernel(ECHO).toString()));
-        Process g = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        g.getOutputStream().close();
-        CompletableFuture<String> gdbOut = CompletableFuture.supplyAsync(() -> {
-            try (InputStream in = g.getInputStream()) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "<" + e + ">";
-            }
-        });
-        if (!g.waitFor(120, TimeUnit.SECONDS)) {
-            g.destroyForcibly();
-            replay.process().destroyForcibly();
-            fail("gdb did not finish\n" + gdbOut.getNow(""));
-        }
-        String out = gdbOut.join();
+                "break serial_echo::com1_interrupt", "reverse-continue", "echo @BACK1\\n",
+                "print serial_echo::IRQS", "reverse-continue", "reverse-continue",
+                "echo @BACK3\\n", "print serial_echo::IRQS", "reverse-stepi",
+                "echo @STEP\\n", "print $pc == serial_echo::com1_interrupt", "delete",
+                "continue");
         Limu.Result r = replay.finish();
         String late = out.substring(out.indexOf("@LATE"));
         assertTrue(late.startsWith("@LATE\n$1 = 3\n"), "three inputs, three interrupts by the quit message:\n" + out);

@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package limu.tests;
 
+import static limu.tests.GdbSessions.contains;
+import static limu.tests.GdbSessions.gdb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import limu.tests.GdbSessions.Running;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,85 +21,11 @@ import org.junit.jupiter.api.Test;
  * CPU 1's IPI handler).
  */
 class ReverseDebugTest {
-    /** A running limu with its gdb port; stdout and stderr collected. */
-    private record Running(Process process, int port, CompletableFuture<String> out, StringBuffer err) {
-        Limu.Result finish() throws InterruptedException {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                fail("limu did not finish within 60 s after the gdb session\n" + err);
-            }
-            return new Limu.Result(process.exitValue(), out.join(), err.toString(), 0);
-        }
-    }
-
+    /** {@code limu run KERNEL --gdb=PORT --gdb-wait EXTRA...}: every test here starts stopped at the entry. */
     private static Running limu(String kernel, String... extra) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        List<String> cmd = Limu.command("", "run", Limu.kernel(kernel).toString(), "--gdb=" + port, "--gdb-wait",
-                "--timeout", "60s");
-        cmd.addAll(List.of(extra));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Limu.HOME.toFile());
-        pb.environment().remove("LIMU_UNICORN_LIB");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
-        StringBuffer err = new StringBuffer();
-        Thread t = new Thread(() -> {
-            byte[] b = new byte[4096];
-            try (InputStream in = p.getErrorStream()) {
-                for (int n; (n = in.read(b)) > 0; ) {
-                    err.append(new String(b, 0, n, StandardCharsets.UTF_8));
-                }
-            } catch (IOException e) {
-                err.append("<" + e + ">");
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!err.toString().contains("limu: gdb: listening on")) {
-            if (!p.isAlive() || System.nanoTime() > until) {
-                p.destroyForcibly();
-                fail("limu did not start listening\n" + err);
-            }
-            Thread.sleep(20);
-        }
-        return new Running(p, port, out, err);
-    }
-
-    private static String drain(InputStream in) {
-        try (in) {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            in.transferTo(b);
-            return b.toString(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "<" + e + ">";
-        }
-    }
-
-    private static String gdb(Running limu, String kernel, String... commands) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("gdb", "-batch", "-nx", "-ex", "set confirm off",
-                "-ex", "set pagination off", "-ex", "target remote 127.0.0.1:" + limu.port()));
-        for (String c : commands) {
-            cmd.add("-ex");
-            cmd.add(c);
-        }
-        cmd.add(Limu.kernel(kernel).toString());
-        Process g = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        g.getOutputStream().close();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(g.getInputStream()));
-        if (!g.waitFor(120, TimeUnit.SECONDS)) {
-            g.destroyForcibly();
-            limu.process().destroyForcibly();
-            fail("gdb did not finish within 120 s\n" + out.getNow("") + "\n--- limu ---\n" + limu.err());
-        }
-        return out.join();
-    }
-
-    private static void contains(String output, String what) {
-        assertTrue(output.contains(what), "expected '" + what + "' in:\n" + output);
+        List<String> options = new ArrayList<>(List.of("--gdb-wait"));
+        options.addAll(List.of(extra));
+        return GdbSessions.limu(kernel, options.toArray(String[]::new));
     }
 
     /** The text between {@code echo <from>\n} and {@code echo <to>\n} markers. */
