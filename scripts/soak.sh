@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # limu's soak runs, not part of the normal test run: 10,000 boots with `limu test`, 1,000 snapshot
-# restores, 1,000 gdb attach/detach cycles, each in one JVM, with a curve of its resident memory,
+# restores, 10,000 gdb attach/detach cycles, each in one JVM, with a curve of its resident memory,
 # open file descriptors and threads, and a flat-or-not verdict per run (the rule: scripts/soak.py).
 # Usage: scripts/soak.sh [boots|restores|gdb ...] [--boots N] [--restores N] [--gdb-cycles N]
 #                        [--every N] [--heap SIZE] [--quick]
