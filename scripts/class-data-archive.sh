@@ -4,9 +4,9 @@
 # that map ARCHIVE, a class-data-sharing archive of the classes limu loads at start-up. When ARCHIVE
 # is missing, older than one of the JARs or than the Java runtime, or not the size it had when it
 # was made, it is made again first (a few seconds, once): a training run of limu.emulator.cli.
-# CdsTraining dumps it next to ARCHIVE, a second JVM must map it (-Xshare:on), and only then is it
-# renamed into place, so a launcher never hands a JVM a half-written archive (HotSpot 17 crashes on
-# a truncated one). When the archive cannot be made (read-only folder), cds_opts stays empty.
+# CdsTraining lists the classes it loads, a second JVM dumps them into an archive next to ARCHIVE,
+# a third must map it (-Xshare:on), and only then is it renamed into place, so a launcher never
+# hands a JVM a half-written archive (HotSpot 17 crashes on a truncated one). When the archive cannot be made (read-only folder), cds_opts stays empty.
 # -Xshare:auto lets a JVM that still cannot map it run without it, and -Xlog:cds=off keeps its
 # warning off stdout, which is the guest's serial output. LIMU_CDS=off turns all this off, and so
 # does an archive option in LIMU_JAVA_OPTS.
@@ -43,12 +43,16 @@ limu_class_data_archive() {
     mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ] || return 0
     tmp="$archive.$$.partial"
     echo "[limu] making a class-data-sharing archive of limu's start-up classes (once per build)..." >&2
-    if "$java" -XX:ArchiveClassesAtExit="$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$classpath" \
+    # a static archive from the training run's class list, not a dynamic one (-XX:ArchiveClassesAtExit):
+    # Java 17 leaves Java 5 class files such as picocli's out of a dynamic archive, not out of a static one
+    if "$java" -XX:DumpLoadedClassList="$tmp.classes" -Xshare:auto -Xlog:cds=off -cp "$classpath" \
             "${training_props[@]}" limu.emulator.cli.CdsTraining < /dev/null >/dev/null 2>&1 \
+        && "$java" -Xshare:dump -XX:SharedClassListFile="$tmp.classes" -XX:SharedArchiveFile="$tmp" \
+            -Xlog:cds=off -cp "$classpath" >/dev/null 2>&1 && chmod 644 "$tmp" \
         && "$java" -XX:SharedArchiveFile="$tmp" -Xshare:on -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$classpath" \
             -version >/dev/null 2>&1 \
         && stat -c %s "$tmp" > "$tmp.size" && mv -f "$tmp" "$archive" && mv -f "$tmp.size" "$archive.size"; then
         cds_opts=(-XX:SharedArchiveFile="$archive" "${quiet[@]}")
     fi
-    rm -f "$tmp" "$tmp.size"
+    rm -f "$tmp" "$tmp.size" "$tmp.classes"
 }

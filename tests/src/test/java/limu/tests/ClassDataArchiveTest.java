@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ClassDataArchiveTest {
     private static final String MAKING = "[limu] making a class-data-sharing archive";
     private static final Pattern MAPPED =
-            Pattern.compile("limu\\.emulator\\.cli\\.Main source: shared objects file \\(top\\)");
+            Pattern.compile("limu\\.emulator\\.cli\\.Main source: shared objects file");
 
     @TempDir
     Path dir;
@@ -60,6 +60,8 @@ class ClassDataArchiveTest {
         assertEquals(0, second.exitCode(), second.toString());
         assertFalse(second.stderr().contains(MAKING), second.toString());
         assertTrue(MAPPED.matcher(second.stdout()).find(), second.stdout());
+        // picocli's classes are Java 5 class files: a static archive holds them, a dynamic one would not
+        assertTrue(second.stdout().contains("picocli.CommandLine source: shared objects file"), second.stdout());
     }
 
     @Test
