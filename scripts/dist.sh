@@ -55,6 +55,9 @@ done
 [ -n "$native_jar" ] || { echo "limu dist: no limu-native jar in $LIB" >&2; exit 1; }
 unzip -q -j "$native_jar" 'limu/native/linux-x86_64/*' -d "$d/lib/native"
 (cd "$d/lib/native" && sha256sum --check --quiet SHA256SUMS)
+# JNA's native part beside them, so JNA loads it from there instead of writing it to a temporary file at
+# every start (docs/speed.md)
+unzip -q -j "$LIB"/jna-*.jar 'com/sun/jna/linux-x86-64/libjnidispatch.so' -d "$d/lib/native"
 
 cp "$ROOT/README.md" "$ROOT/LICENSE" "$ROOT/NOTICE" "$d/"
 cp "$ROOT/.limu/unicorn/licenses/COPYING" "$ROOT/.limu/unicorn/licenses/LICENSE" \

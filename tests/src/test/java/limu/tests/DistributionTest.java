@@ -79,7 +79,8 @@ class DistributionTest {
     @Test
     void theTarballHoldsTheLauncherJarsNativeLibrariesAndLicenses() {
         for (String f : List.of("bin/limu", "lib/limu-emulator.jar", "lib/native/liblimu_shim.so",
-                "lib/native/libunicorn.so.2", "lib/native/SHA256SUMS", "README.md", "LICENSE", "NOTICE",
+                "lib/native/libunicorn.so.2", "lib/native/libjnidispatch.so", "lib/native/SHA256SUMS", "README.md",
+                "LICENSE", "NOTICE",
                 "licenses/unicorn/COPYING", "licenses/jna/AL2.0", "licenses/jna/LGPL2.1", "licenses/picocli/LICENSE")) {
             assertTrue(Files.isRegularFile(unpacked.resolve(f)), f + " is missing from " + unpacked);
         }

@@ -3,6 +3,7 @@ package limu.emulator.console;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import limu.emulator.unicorn.JnaStartup;
 
 /**
  * The terminal on a file descriptor, switched to raw input for a serial console and put back exactly as it was.
@@ -65,6 +66,7 @@ final class TerminalMode {
 
     private static LibC libc() {
         if (libc == null) {
+            JnaStartup.prepare();
             libc = Native.load("c", LibC.class);
         }
         return libc;

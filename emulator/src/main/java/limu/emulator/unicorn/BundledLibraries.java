@@ -80,9 +80,14 @@ final class BundledLibraries {
     private static synchronized BundledLibraries forThisJvm() {
         if (forThisJvm == null) {
             forThisJvm = new BundledLibraries(name -> BundledLibraries.class.getResourceAsStream(resourceDir() + name),
-                    cacheRoot(Optional.ofNullable(System.getenv("XDG_CACHE_HOME")), System.getProperty("user.home")));
+                    userCache());
         }
         return forThisJvm;
+    }
+
+    /** This user's cache of native libraries. */
+    static Path userCache() {
+        return cacheRoot(Optional.ofNullable(System.getenv("XDG_CACHE_HOME")), System.getProperty("user.home"));
     }
 
     private static String resourceDir() {
@@ -118,7 +123,11 @@ final class BundledLibraries {
 
     /** {@code name} as a file in the cache, written there first if no JVM did so before. */
     Path extract(String name) {
-        String sum = sha256(name);
+        return extract(name, sha256(name));
+    }
+
+    /** {@code name}, whose content has the SHA-256 {@code sum}, as a file in the cache (written first if need be). */
+    Path extract(String name, String sum) {
         Path folder = cacheRoot.resolve(sum);
         Path file = folder.resolve(name);
         if (Files.isRegularFile(file)) {
@@ -130,8 +139,8 @@ final class BundledLibraries {
             partial = Files.createTempDirectory(cacheRoot, ".partial-");
             String written = copyHashing(name, partial.resolve(name));
             if (!written.equals(sum)) {
-                throw new UnicornException("limu-native's " + name + " has SHA-256 " + written + ", not the "
-                        + sum + " its " + CHECKSUMS + " records: the jar is damaged");
+                throw new UnicornException(name + " has SHA-256 " + written + ", not the " + sum
+                        + " recorded for it: the jar is damaged");
             }
             try {
                 Files.move(partial, folder, StandardCopyOption.ATOMIC_MOVE);

@@ -51,6 +51,7 @@ public final class UnicornLibrary {
                     + " Unicorn 2.1.4 limu bundles (in a clone, scripts/setup.sh fetches it from PyPI's unicorn wheel)");
         }
         int version;
+        JnaStartup.prepare();
         try {
             NativeLibrary library = NativeLibrary.getInstance(where.path.toString());
             version = UcVersion.of(library);
