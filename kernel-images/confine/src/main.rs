@@ -43,61 +43,26 @@ static DATA: Shared<InternalModule> = Shared(InternalModule {
 });
 static INTERNAL: Shared<[*const InternalModule; 1]> = Shared([&DATA.0 as *const InternalModule]);
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
 // Revision 2: the HHDM maps all of the low 4 GiB, so ACPI tables and the BIOS areas are readable through it.
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(2);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BOOTLOADER_INFO: Request<BootloaderInfoResponse> = Request::new(BOOTLOADER_INFO_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut ADDRESS: Request<ExecutableAddressResponse> = Request::new(EXECUTABLE_ADDRESS_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut FILE: Request<ExecutableFileResponse> = Request::new(EXECUTABLE_FILE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MODULE: Request<ModuleResponse, ModuleRequestExtra> = Request::new(
-    MODULE_ID,
-    1,
-    ModuleRequestExtra {
-        internal_module_count: 1,
-        internal_modules: &INTERNAL.0 as *const [*const InternalModule; 1] as *const *const InternalModule,
-    },
-);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut RSDP: Request<RsdpResponse> = Request::new(RSDP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut SMBIOS: Request<SmbiosResponse> = Request::new(SMBIOS_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 2;
+    BOOTLOADER_INFO: Request<BootloaderInfoResponse> = Request::new(BOOTLOADER_INFO_ID, 0, ());
+    CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+    MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
+    ADDRESS: Request<ExecutableAddressResponse> = Request::new(EXECUTABLE_ADDRESS_ID, 0, ());
+    FILE: Request<ExecutableFileResponse> = Request::new(EXECUTABLE_FILE_ID, 0, ());
+    MODULE: Request<ModuleResponse, ModuleRequestExtra> = Request::new(
+        MODULE_ID,
+        1,
+        ModuleRequestExtra {
+            internal_module_count: 1,
+            internal_modules: &INTERNAL.0 as *const [*const InternalModule; 1] as *const *const InternalModule,
+        },
+    );
+    RSDP: Request<RsdpResponse> = Request::new(RSDP_ID, 0, ());
+    SMBIOS: Request<SmbiosResponse> = Request::new(SMBIOS_ID, 0, ());
+}
 
 /// The needle, read byte by byte from COM1 straight into this buffer (the one copy the scan skips).
 static mut NEEDLE: [u8; 256] = [0; 256];
@@ -108,10 +73,7 @@ static mut FLOOD: [u8; 4096] = [0; 4096];
 const LSR: u16 = io::COM1 + 5;
 
 fn cmdline() -> &'static [u8] {
-    match unsafe { response(&raw const CMDLINE) } {
-        Some(r) => unsafe { c_str(r.cmdline, 4096) },
-        None => &[],
-    }
+    unsafe { executable_cmdline(&raw const CMDLINE) }
 }
 
 #[unsafe(no_mangle)]

@@ -32,25 +32,11 @@ use limine::*;
 
 kernel_support::report_panics!();
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+    MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
+}
 
 /// Iterations of the hot loop: long enough for many profile samples.
 const HOT_ITERATIONS: u64 = 3_000_000;
@@ -59,10 +45,7 @@ static AP_DONE: AtomicU64 = AtomicU64::new(0);
 static AP_SUM: AtomicU64 = AtomicU64::new(0);
 
 fn cmdline() -> &'static [u8] {
-    match unsafe { response(&raw const EXECUTABLE_CMDLINE) } {
-        Some(r) => unsafe { c_str(r.cmdline, 4096) },
-        None => &[],
-    }
+    unsafe { executable_cmdline(&raw const EXECUTABLE_CMDLINE) }
 }
 
 #[inline(never)]

@@ -55,21 +55,10 @@ use kernel_support::io::{self, inb, outb};
 use kernel_support::limine::*;
 
 // Base revision 0: the low 4 GiB are identity-mapped, device windows included.
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(0);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 0;
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+}
 
 const LAPIC: u64 = 0xFEE0_0000;
 const IOAPIC: u64 = 0xFEC0_0000;
@@ -656,10 +645,7 @@ fn load_idt() {
 // ---------------------------------------------------------------------------
 
 fn cmdline() -> &'static [u8] {
-    match unsafe { response(&raw const EXECUTABLE_CMDLINE) } {
-        Some(r) => unsafe { c_str(r.cmdline, 4096) },
-        None => &[],
-    }
+    unsafe { executable_cmdline(&raw const EXECUTABLE_CMDLINE) }
 }
 
 #[unsafe(no_mangle)]

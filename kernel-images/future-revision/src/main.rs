@@ -28,21 +28,10 @@ use limine::*;
 
 const REQUESTED_REVISION: u64 = 99;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(REQUESTED_REVISION);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BOOTLOADER_INFO: Request<BootloaderInfoResponse> = Request::new(BOOTLOADER_INFO_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: REQUESTED_REVISION;
+    BOOTLOADER_INFO: Request<BootloaderInfoResponse> = Request::new(BOOTLOADER_INFO_ID, 0, ());
+}
 
 #[unsafe(no_mangle)]
 pub extern "C" fn _start() -> ! {

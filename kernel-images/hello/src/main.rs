@@ -34,70 +34,28 @@ use limine::*;
 // the start and end markers; it writes the response pointers (and the base
 // revision words) before jumping to `_start`.
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BOOTLOADER_INFO: Request<BootloaderInfoResponse> = Request::new(BOOTLOADER_INFO_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut FIRMWARE_TYPE: Request<FirmwareTypeResponse> = Request::new(FIRMWARE_TYPE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-/// Revision 1: mode = max = min = 4-level.
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut PAGING_MODE: Request<PagingModeResponse, PagingModeRequestExtra> = Request::new(
-    PAGING_MODE_ID,
-    1,
-    PagingModeRequestExtra {
-        mode: PAGING_MODE_4LVL,
-        max_mode: PAGING_MODE_4LVL,
-        min_mode: PAGING_MODE_4LVL,
-    },
-);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_ADDRESS: Request<ExecutableAddressResponse> = Request::new(EXECUTABLE_ADDRESS_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut DATE_AT_BOOT: Request<DateAtBootResponse> = Request::new(DATE_AT_BOOT_ID, 0, ());
-
 const REQUESTED_STACK_SIZE: u64 = 128 * 1024;
 
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut STACK_SIZE: Request<StackSizeResponse, StackSizeRequestExtra> = Request::new(
-    STACK_SIZE_ID,
-    0,
-    StackSizeRequestExtra {
-        stack_size: REQUESTED_STACK_SIZE,
-    },
-);
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    BOOTLOADER_INFO: Request<BootloaderInfoResponse> = Request::new(BOOTLOADER_INFO_ID, 0, ());
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+    FIRMWARE_TYPE: Request<FirmwareTypeResponse> = Request::new(FIRMWARE_TYPE_ID, 0, ());
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+    /// Revision 1: mode = max = min = 4-level.
+    PAGING_MODE: Request<PagingModeResponse, PagingModeRequestExtra> =
+        Request::new(PAGING_MODE_ID, 1, PAGING_4LVL_ONLY);
+    MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
+    EXECUTABLE_ADDRESS: Request<ExecutableAddressResponse> = Request::new(EXECUTABLE_ADDRESS_ID, 0, ());
+    DATE_AT_BOOT: Request<DateAtBootResponse> = Request::new(DATE_AT_BOOT_ID, 0, ());
+    STACK_SIZE: Request<StackSizeResponse, StackSizeRequestExtra> = Request::new(
+        STACK_SIZE_ID,
+        0,
+        StackSizeRequestExtra {
+            stack_size: REQUESTED_STACK_SIZE,
+        },
+    );
+}
 
 // ---------------------------------------------------------------------------
 // Symbols and data used by the checks.
@@ -133,10 +91,7 @@ const PAGE: u64 = 4096;
 // ---------------------------------------------------------------------------
 
 fn cmdline() -> &'static [u8] {
-    match unsafe { response(&raw const EXECUTABLE_CMDLINE) } {
-        Some(r) => unsafe { c_str(r.cmdline, 4096) },
-        None => &[],
-    }
+    unsafe { executable_cmdline(&raw const EXECUTABLE_CMDLINE) }
 }
 
 /// Called by the entry stub in `entry.rs` with a 16-byte aligned stack.
@@ -177,7 +132,7 @@ pub extern "C" fn hello_main() -> ! {
     let mut c = Checks::new();
     run_checks(&mut c);
     println!("hello: {} checks, {} failed", c.total, c.failed);
-    io::exit(if c.failed == 0 { EXIT_SUCCESS } else { EXIT_FAILURE })
+    io::exit_pass_fail(c.failed == 0)
 }
 
 /// Deterministic integer work: `iterations` rounds of xorshift64, each

@@ -29,28 +29,14 @@ use kernel_support::{io, limine};
 use core::arch::{asm, global_asm};
 use core::ptr::{addr_of, read_volatile, write_volatile};
 
-use io::{EXIT_FAILURE, EXIT_SUCCESS};
+use io::EXIT_FAILURE;
 use limine::*;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+}
 
 // ---------------------------------------------------------------------------
 // Checks
@@ -602,7 +588,7 @@ pub extern "C" fn _start() -> ! {
     user_mode();
     let (checks, failed) = unsafe { (CHECKS, FAILED) };
     println!("idt-checks: {} checks, {} failed", checks, failed);
-    io::exit(if failed == 0 { EXIT_SUCCESS } else { EXIT_FAILURE });
+    io::exit_pass_fail(failed == 0);
 }
 
 fn triple_fault() -> ! {

@@ -113,6 +113,12 @@ pub fn exit(code: u8) -> ! {
     halt_forever()
 }
 
+/// Exits with [`EXIT_SUCCESS`] when `passed`, else with [`EXIT_FAILURE`]: how
+/// a kernel ends once its checks are done.
+pub fn exit_pass_fail(passed: bool) -> ! {
+    exit(if passed { EXIT_SUCCESS } else { EXIT_FAILURE })
+}
+
 /// `cli; hlt` forever.
 pub fn halt_forever() -> ! {
     loop {

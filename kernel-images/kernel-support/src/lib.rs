@@ -5,9 +5,10 @@
 //! (`checks`), and the panic report every such kernel ends with.
 //!
 //! A kernel pulls in the `print!`/`println!` macros with
-//! `#[macro_use] extern crate kernel_support;` and declares its own request
-//! statics: they must sit in the kernel's `.requests` section, between its
-//! markers, where the loader's scan finds them.
+//! `#[macro_use] extern crate kernel_support;` and declares its request
+//! statics with [`limine_requests!`]: they must be the kernel's own, in its
+//! `.requests` section between its markers, where the loader's scan finds
+//! them.
 
 #![no_std]
 

@@ -3,8 +3,9 @@
 //! (PROTOCOL.md): request = `u64 id[4]; u64 revision; response *; extras…`,
 //! response = `u64 revision; …`. All little-endian, natural alignment.
 //! Every request of the specification's feature list is here, so a kernel
-//! declares its own request statics (in its `.requests` section) from these
-//! types and constants.
+//! declares its own request statics (in its `.requests` section, with
+//! [`limine_requests!`](crate::limine_requests)) from these types and
+//! constants.
 
 use core::ptr;
 use core::sync::atomic::AtomicU64;
@@ -33,6 +34,47 @@ pub const fn base_revision_tag(revision: u64) -> [u64; 3] {
     [0xf9562b2d5c95a6c8, 0x6a7b384944536bdc, revision]
 }
 pub const BASE_REVISION_MAGIC1: u64 = 0x6a7b384944536bdc;
+
+/// Declares a kernel's Limine requests where the loader's scan finds them:
+/// `REQUESTS_START` in `.requests_start_marker`, then in `.requests` the
+/// `BASE_REVISION` tag asking for the given revision and each
+/// `NAME: Type = value;` as a `#[used] static mut` (attributes such as doc
+/// comments written before a name go with it), in the order written, then
+/// `REQUESTS_END` in `.requests_end_marker`.
+///
+/// ```ignore
+/// kernel_support::limine_requests! {
+///     base_revision: 3;
+///     HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+/// }
+/// ```
+///
+/// It is a macro because the statics must be the kernel's own: a library's
+/// would not sit between the kernel's markers. The request types name what
+/// is in scope where it is used (kernels `use kernel_support::limine::*`).
+#[macro_export]
+macro_rules! limine_requests {
+    (base_revision: $revision:expr; $($(#[$attr:meta])* $name:ident: $type:ty = $value:expr;)*) => {
+        #[used]
+        #[unsafe(link_section = ".requests_start_marker")]
+        static mut REQUESTS_START: [u64; 4] = $crate::limine::REQUESTS_START_MARKER;
+
+        #[used]
+        #[unsafe(link_section = ".requests")]
+        static mut BASE_REVISION: [u64; 3] = $crate::limine::base_revision_tag($revision);
+
+        $(
+            $(#[$attr])*
+            #[used]
+            #[unsafe(link_section = ".requests")]
+            static mut $name: $type = $value;
+        )*
+
+        #[used]
+        #[unsafe(link_section = ".requests_end_marker")]
+        static mut REQUESTS_END: [u64; 2] = $crate::limine::REQUESTS_END_MARKER;
+    };
+}
 
 /// A request with its extra fields `E` (use `()` for none) and response `R`.
 #[repr(C)]
@@ -125,6 +167,13 @@ pub struct PagingModeRequestExtra {
     pub min_mode: u64,
 }
 
+/// 4-level paging and nothing else: mode = max = min = 4-level.
+pub const PAGING_4LVL_ONLY: PagingModeRequestExtra = PagingModeRequestExtra {
+    mode: PAGING_MODE_4LVL,
+    max_mode: PAGING_MODE_4LVL,
+    min_mode: PAGING_MODE_4LVL,
+};
+
 #[repr(C)]
 pub struct PagingModeResponse {
     pub revision: u64,
@@ -211,6 +260,18 @@ pub unsafe fn c_str(p: *const u8, max: usize) -> &'static [u8] {
             n += 1;
         }
         core::slice::from_raw_parts(p, n)
+    }
+}
+
+/// The executable cmdline the loader answered `req` with (at most 4096
+/// bytes, the NUL not included); empty without a response.
+///
+/// # Safety
+/// `req` must point to a live request.
+pub unsafe fn executable_cmdline(req: *const Request<ExecutableCmdlineResponse>) -> &'static [u8] {
+    match unsafe { response(req) } {
+        Some(r) => unsafe { c_str(r.cmdline, 4096) },
+        None => &[],
     }
 }
 

@@ -37,21 +37,10 @@ use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use io::{EXIT_FAILURE, EXIT_SUCCESS, inb, outb};
 use limine::*;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut FRAMEBUFFER: Request<FramebufferResponse> = Request::new(FRAMEBUFFER_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    FRAMEBUFFER: Request<FramebufferResponse> = Request::new(FRAMEBUFFER_ID, 0, ());
+}
 
 const KBC_DATA: u16 = 0x60;
 const KBC_STATUS: u16 = 0x64;

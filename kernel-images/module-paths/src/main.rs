@@ -69,28 +69,17 @@ static LIST: Shared<[*const InternalModule; 5]> = Shared([
     &ESCAPE.0 as *const InternalModule,
 ]);
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MODULE: Request<ModuleResponse, InternalModules> = Request::new(
-    MODULE_ID,
-    1,
-    InternalModules {
-        count: 5,
-        list: &LIST.0 as *const [*const InternalModule; 5] as *const *const InternalModule,
-    },
-);
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    MODULE: Request<ModuleResponse, InternalModules> = Request::new(
+        MODULE_ID,
+        1,
+        InternalModules {
+            count: 5,
+            list: &LIST.0 as *const [*const InternalModule; 5] as *const *const InternalModule,
+        },
+    );
+}
 
 /// The NUL-terminated string at `p`, at most `max` bytes.
 unsafe fn c_str(p: *const u8, max: usize) -> &'static [u8] {

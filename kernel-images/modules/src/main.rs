@@ -35,36 +35,15 @@ use kernel_support::{checks, io, limine};
 use core::ptr::read_volatile;
 
 use checks::*;
-use io::{EXIT_FAILURE, EXIT_SUCCESS};
 use limine::*;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MODULE: Request<ModuleResponse> = Request::new(MODULE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+    MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
+    MODULE: Request<ModuleResponse> = Request::new(MODULE_ID, 0, ());
+}
 
 const MAX_MODULES: usize = 64;
 
@@ -111,7 +90,7 @@ pub extern "C" fn _start() -> ! {
     let mut c = Checks::new();
     run(&mut c);
     println!("modules: {} checks, {} failed", c.total, c.failed);
-    io::exit(if c.failed == 0 { EXIT_SUCCESS } else { EXIT_FAILURE })
+    io::exit_pass_fail(c.failed == 0)
 }
 
 fn run(c: &mut Checks) {

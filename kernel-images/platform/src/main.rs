@@ -39,48 +39,22 @@ use core::hint::spin_loop;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use hw::*;
-use io::{EXIT_FAILURE, EXIT_SUCCESS, inb, outb};
+use io::{EXIT_FAILURE, inb, outb};
 use limine::*;
 
 // ---------------------------------------------------------------------------
 // Requests: base revision 4, so the HHDM covers the ACPI tables and the RSDP
 // response is an HHDM address.
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(4);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut RSDP: Request<RsdpResponse> = Request::new(RSDP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut DATE_AT_BOOT: Request<DateAtBootResponse> = Request::new(DATE_AT_BOOT_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_ADDRESS: Request<ExecutableAddressResponse> = Request::new(EXECUTABLE_ADDRESS_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 4;
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+    RSDP: Request<RsdpResponse> = Request::new(RSDP_ID, 0, ());
+    DATE_AT_BOOT: Request<DateAtBootResponse> = Request::new(DATE_AT_BOOT_ID, 0, ());
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+    EXECUTABLE_ADDRESS: Request<ExecutableAddressResponse> = Request::new(EXECUTABLE_ADDRESS_ID, 0, ());
+    MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
+}
 
 // ---------------------------------------------------------------------------
 // Checks
@@ -686,7 +660,7 @@ pub extern "C" fn _start() -> ! {
 
 fn finish(c: &Checks) -> ! {
     println!("platform: {} checks, {} failed", c.total, c.failed);
-    io::exit(if c.failed == 0 && c.total > 0 { EXIT_SUCCESS } else { EXIT_FAILURE })
+    io::exit_pass_fail(c.failed == 0 && c.total > 0)
 }
 
 // ---------------------------------------------------------------------------

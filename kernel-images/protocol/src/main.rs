@@ -48,129 +48,52 @@ use core::ptr::{null, read_unaligned, read_volatile};
 use core::sync::atomic::{AtomicU8, Ordering};
 
 use checks::*;
-use io::{EXIT_FAILURE, EXIT_SUCCESS};
 use limine::*;
 
 // ---------------------------------------------------------------------------
 // Requests.
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BOOTLOADER_INFO: Request<BootloaderInfoResponse> = Request::new(BOOTLOADER_INFO_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut FIRMWARE_TYPE: Request<FirmwareTypeResponse> = Request::new(FIRMWARE_TYPE_ID, 0, ());
-
 const REQUESTED_STACK_SIZE: u64 = 96 * 1024;
 
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut STACK_SIZE: Request<StackSizeResponse, StackSizeRequestExtra> = Request::new(
-    STACK_SIZE_ID,
-    0,
-    StackSizeRequestExtra {
-        stack_size: REQUESTED_STACK_SIZE,
-    },
-);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut FRAMEBUFFER: Request<FramebufferResponse> = Request::new(FRAMEBUFFER_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut PAGING_MODE: Request<PagingModeResponse, PagingModeRequestExtra> = Request::new(
-    PAGING_MODE_ID,
-    1,
-    PagingModeRequestExtra {
-        mode: PAGING_MODE_4LVL,
-        max_mode: PAGING_MODE_4LVL,
-        min_mode: PAGING_MODE_4LVL,
-    },
-);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut ENTRY_POINT: Request<EntryPointResponse, EntryPointRequestExtra> =
-    Request::new(ENTRY_POINT_ID, 0, EntryPointRequestExtra { entry: protocol_entry });
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_FILE: Request<ExecutableFileResponse> = Request::new(EXECUTABLE_FILE_ID, 0, ());
-
-/// Request revision 1 with no internal modules.
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MODULE: Request<ModuleResponse, ModuleRequestExtra> = Request::new(
-    MODULE_ID,
-    1,
-    ModuleRequestExtra {
-        internal_module_count: 0,
-        internal_modules: null(),
-    },
-);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut RSDP: Request<RsdpResponse> = Request::new(RSDP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut SMBIOS: Request<SmbiosResponse> = Request::new(SMBIOS_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EFI_SYSTEM_TABLE: Request<EfiSystemTableResponse> = Request::new(EFI_SYSTEM_TABLE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EFI_MEMMAP: Request<EfiMemmapResponse> = Request::new(EFI_MEMMAP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut DATE_AT_BOOT: Request<DateAtBootResponse> = Request::new(DATE_AT_BOOT_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_ADDRESS: Request<ExecutableAddressResponse> = Request::new(EXECUTABLE_ADDRESS_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut DTB: Request<DtbResponse> = Request::new(DTB_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BOOTLOADER_PERFORMANCE: Request<BootloaderPerformanceResponse> =
-    Request::new(BOOTLOADER_PERFORMANCE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    BOOTLOADER_INFO: Request<BootloaderInfoResponse> = Request::new(BOOTLOADER_INFO_ID, 0, ());
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+    FIRMWARE_TYPE: Request<FirmwareTypeResponse> = Request::new(FIRMWARE_TYPE_ID, 0, ());
+    STACK_SIZE: Request<StackSizeResponse, StackSizeRequestExtra> = Request::new(
+        STACK_SIZE_ID,
+        0,
+        StackSizeRequestExtra {
+            stack_size: REQUESTED_STACK_SIZE,
+        },
+    );
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+    FRAMEBUFFER: Request<FramebufferResponse> = Request::new(FRAMEBUFFER_ID, 0, ());
+    PAGING_MODE: Request<PagingModeResponse, PagingModeRequestExtra> =
+        Request::new(PAGING_MODE_ID, 1, PAGING_4LVL_ONLY);
+    MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
+    MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
+    ENTRY_POINT: Request<EntryPointResponse, EntryPointRequestExtra> =
+        Request::new(ENTRY_POINT_ID, 0, EntryPointRequestExtra { entry: protocol_entry });
+    EXECUTABLE_FILE: Request<ExecutableFileResponse> = Request::new(EXECUTABLE_FILE_ID, 0, ());
+    /// Request revision 1 with no internal modules.
+    MODULE: Request<ModuleResponse, ModuleRequestExtra> = Request::new(
+        MODULE_ID,
+        1,
+        ModuleRequestExtra {
+            internal_module_count: 0,
+            internal_modules: null(),
+        },
+    );
+    RSDP: Request<RsdpResponse> = Request::new(RSDP_ID, 0, ());
+    SMBIOS: Request<SmbiosResponse> = Request::new(SMBIOS_ID, 0, ());
+    EFI_SYSTEM_TABLE: Request<EfiSystemTableResponse> = Request::new(EFI_SYSTEM_TABLE_ID, 0, ());
+    EFI_MEMMAP: Request<EfiMemmapResponse> = Request::new(EFI_MEMMAP_ID, 0, ());
+    DATE_AT_BOOT: Request<DateAtBootResponse> = Request::new(DATE_AT_BOOT_ID, 0, ());
+    EXECUTABLE_ADDRESS: Request<ExecutableAddressResponse> = Request::new(EXECUTABLE_ADDRESS_ID, 0, ());
+    DTB: Request<DtbResponse> = Request::new(DTB_ID, 0, ());
+    BOOTLOADER_PERFORMANCE: Request<BootloaderPerformanceResponse> = Request::new(BOOTLOADER_PERFORMANCE_ID, 0, ());
+}
 
 // ---------------------------------------------------------------------------
 // Entry points: `_start` is the ELF entry, `protocol_entry` the one named by
@@ -209,14 +132,11 @@ fn protocol_main() -> ! {
     let mut c = Checks::new();
     run_checks(&mut c);
     println!("protocol: {} checks, {} failed", c.total, c.failed);
-    io::exit(if c.failed == 0 { EXIT_SUCCESS } else { EXIT_FAILURE })
+    io::exit_pass_fail(c.failed == 0)
 }
 
 fn cmdline() -> &'static [u8] {
-    match unsafe { response(&raw const EXECUTABLE_CMDLINE) } {
-        Some(r) => unsafe { c_str(r.cmdline, 4096) },
-        None => &[],
-    }
+    unsafe { executable_cmdline(&raw const EXECUTABLE_CMDLINE) }
 }
 
 fn run_checks(c: &mut Checks) {

@@ -31,29 +31,13 @@ use kernel_support::{checks, io, limine};
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use io::{EXIT_FAILURE, EXIT_SUCCESS};
-use limine::c_str;
 use limine::*;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+}
 
 kernel_support::report_panics!();
 
@@ -205,10 +189,7 @@ extern "C" fn ap_main() {
 }
 
 fn cmdline() -> &'static [u8] {
-    match unsafe { response(&raw const EXECUTABLE_CMDLINE) } {
-        Some(r) => unsafe { c_str(r.cmdline, 4096) },
-        None => &[],
-    }
+    unsafe { executable_cmdline(&raw const EXECUTABLE_CMDLINE) }
 }
 
 /// Starts CPU 1, sends it the IPI and waits for its handler's write; false when there is no second CPU.
@@ -254,5 +235,5 @@ pub extern "C" fn _start() -> ! {
         println!("reverse: one CPU, no IPI");
     }
     println!("reverse: {}", if ok { "ok" } else { "FAIL" });
-    io::exit(if ok { EXIT_SUCCESS } else { EXIT_FAILURE })
+    io::exit_pass_fail(ok)
 }

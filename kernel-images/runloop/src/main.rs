@@ -31,34 +31,17 @@ use core::ptr::addr_of;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use checks::Checks;
-use io::{EXIT_FAILURE, EXIT_SUCCESS};
+use io::EXIT_FAILURE;
 use limine::*;
 
 kernel_support::report_panics!();
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+    MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
+    MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
+}
 
 const IA32_APIC_BASE: u32 = 0x1b;
 const IA32_TSC_DEADLINE: u32 = 0x6e0;
@@ -326,5 +309,5 @@ pub extern "C" fn _start() -> ! {
     msrs_in_written_code(&mut c);
     tsc_deadline_while_spinning(&mut c);
     spinlock_on_all_cpus(&mut c);
-    io::exit(if c.failed == 0 { EXIT_SUCCESS } else { EXIT_FAILURE })
+    io::exit_pass_fail(c.failed == 0)
 }

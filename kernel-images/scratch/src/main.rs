@@ -16,7 +16,7 @@ use kernel_support::{io, limine};
 
 use core::ptr::{read_volatile, write_volatile};
 
-use io::{EXIT_FAILURE, EXIT_SUCCESS};
+use io::EXIT_FAILURE;
 use limine::*;
 
 const BASE: u64 = 0xFEBF_0000;
@@ -28,21 +28,10 @@ const ADD: u64 = 0x18;
 const TIME: u64 = 0x20;
 const RAM: u64 = 0x100;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(2);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 2;
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+}
 
 static mut CHECKS: (u32, u32) = (0, 0);
 
@@ -105,7 +94,7 @@ pub extern "C" fn _start() -> ! {
         check(good, "device RAM keeps bytes", 0);
         let (n, failed) = CHECKS;
         println!("scratch: {} checks, {} failed", n, failed);
-        io::exit(if failed == 0 { EXIT_SUCCESS } else { EXIT_FAILURE })
+        io::exit_pass_fail(failed == 0)
     }
 }
 

@@ -32,19 +32,10 @@ use core::arch::asm;
 use core::ptr::{addr_of, addr_of_mut};
 
 use kernel_support::io::{self, inb, outb};
-use kernel_support::limine::*;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+}
 
 // 16550 registers (offsets from COM1) and bits, PC16550D datasheet.
 const RBR_THR: u16 = 0;

@@ -33,32 +33,15 @@ use core::arch::{asm, global_asm};
 use core::ptr::{read_volatile, write_volatile};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use io::{EXIT_FAILURE, EXIT_SUCCESS};
+use io::EXIT_FAILURE;
 use limine::*;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(2);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 2;
+    EXECUTABLE_CMDLINE: Request<ExecutableCmdlineResponse> = Request::new(EXECUTABLE_CMDLINE_ID, 0, ());
+    HHDM: Request<HhdmResponse> = Request::new(HHDM_ID, 0, ());
+    MEMMAP: Request<MemmapResponse> = Request::new(MEMMAP_ID, 0, ());
+}
 
 const MAX_CPUS: usize = 16;
 const AP_STACK: usize = 16 * 1024;
@@ -399,7 +382,7 @@ pub extern "C" fn _start() -> ! {
     lock();
     println!("sipi: {} APs started", n);
     unlock();
-    io::exit(if n as u64 == cpus - 1 { EXIT_SUCCESS } else { EXIT_FAILURE })
+    io::exit_pass_fail(n as u64 == cpus - 1)
 }
 
 kernel_support::report_panics!();

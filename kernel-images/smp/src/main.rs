@@ -37,24 +37,13 @@ use core::hint::spin_loop;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use checks::Checks;
-use io::{EXIT_FAILURE, EXIT_SUCCESS};
+use io::EXIT_FAILURE;
 use limine::*;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+    MP: Request<MpResponse, MpRequestExtra> = Request::new(MP_ID, 0, MpRequestExtra { flags: 0 });
+}
 
 const ADDS_PER_CPU: u64 = 1_000_000;
 const MAX_CPUS: usize = 256;
@@ -259,7 +248,7 @@ pub extern "C" fn _start() -> ! {
         format_args!("counter={} want {}", total, want),
     );
     println!("smp: {} CPUs, counter {}", n, total);
-    io::exit(if c.failed == 0 { EXIT_SUCCESS } else { EXIT_FAILURE })
+    io::exit_pass_fail(c.failed == 0)
 }
 
 #[panic_handler]

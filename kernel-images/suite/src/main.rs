@@ -18,27 +18,18 @@
 #[macro_use]
 extern crate kernel_support;
 
-use kernel_support::{io, limine};
+use kernel_support::io;
 
 use io::{EXIT_FAILURE, EXIT_SUCCESS, inb, outb};
-use limine::*;
 
 const SNAPSHOT_MARKER_PORT: u16 = 0x5C4;
 const ENTRIES: usize = 1 << 20;
 const PASSES: u32 = 24;
 const TESTS: usize = 20;
 
-#[used]
-#[unsafe(link_section = ".requests_start_marker")]
-static mut REQUESTS_START: [u64; 4] = REQUESTS_START_MARKER;
-
-#[used]
-#[unsafe(link_section = ".requests")]
-static mut BASE_REVISION: [u64; 3] = base_revision_tag(3);
-
-#[used]
-#[unsafe(link_section = ".requests_end_marker")]
-static mut REQUESTS_END: [u64; 2] = REQUESTS_END_MARKER;
+kernel_support::limine_requests! {
+    base_revision: 3;
+}
 
 static mut TABLE: [u32; ENTRIES] = [0; ENTRIES];
 

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -146,31 +143,18 @@ class ConfinementTest {
     }
 
     /**
-     * Starts limu with the given gdb options (waiting for gdb), reads the port from its message, and
-     * returns the listening socket's local address as the kernel's socket table shows it.
+     * Starts limu with the given gdb options (waiting for gdb), takes the port from its message, and returns the
+     * listening socket's local address as the kernel's socket table shows it.
      */
     private static String gdbListeningAddress(String... gdb) throws Exception {
         List<String> cmd = new ArrayList<>(Limu.command("", "run", Limu.kernel("hello.elf").toString(), "--gdb-wait",
                 "--timeout", "60s"));
         cmd.addAll(List.of(gdb));
-        Process p = new ProcessBuilder(cmd).directory(Limu.HOME.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        GdbSessions.Listening limu = GdbSessions.launch(new ProcessBuilder(cmd).directory(Limu.HOME.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD));
+        Process p = limu.process();
+        int port = limu.address().port();
         try {
-            p.getOutputStream().close();
-            BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
-            Pattern listening = Pattern.compile("limu: gdb: listening on (\\S+):(\\d+)");
-            String line;
-            int port = -1;
-            StringBuilder seen = new StringBuilder();
-            while ((line = err.readLine()) != null) {
-                seen.append(line).append('\n');
-                Matcher m = listening.matcher(line);
-                if (m.find()) {
-                    port = Integer.parseInt(m.group(2));
-                    break;
-                }
-            }
-            assertTrue(port > 0, "no 'listening' message:\n" + seen);
             TreeSet<String> inodes = new TreeSet<>();
             try (var fds = Files.list(Path.of("/proc/" + p.pid() + "/fd"))) {
                 for (Path fd : fds.toList()) {

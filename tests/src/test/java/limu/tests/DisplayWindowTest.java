@@ -53,46 +53,17 @@ class DisplayWindowTest {
 
     @Test
     void keysTypedInTheWindowReachTheGuestAndTheWindowShowsItsFramebuffer() throws Exception {
-        requireTools();
-        int display = freeDisplay();
-        Process xvfb = new ProcessBuilder("Xvfb", ":" + display, "-screen", "0", "1024x768x24", "-nolisten", "tcp")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("xvfb.log").toFile()).start();
-        Process limu = null;
-        try {
-            Map<String, String> env = new HashMap<>();
-            env.put("DISPLAY", ":" + display);
-            waitFor("Xvfb on :" + display, () -> Files.exists(Path.of("/tmp/.X11-unix/X" + display))
-                    && tool(env, "xdpyinfo").exitCode == 0 || !xvfb.isAlive());
-            assertTrue(xvfb.isAlive(), "Xvfb ended: " + Files.readString(dir.resolve("xvfb.log")));
-
+        try (Display x = new Display()) {
+            Map<String, String> env = x.env;
             Path shot = dir.resolve("screen.png");
-            List<String> cmd = Limu.command("", "run", Limu.kernel("keyboard-release.elf").toString(),
-                    "--display", "window", "--framebuffer", FB_W + "x" + FB_H, "--screenshot", shot.toString(),
-                    "--timeout", "240s");
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-            pb.environment().putAll(env);
-            limu = pb.start();
-            limu.getOutputStream().close();
-            Output serial = new Output(limu.getInputStream());
-            Output errors = new Output(limu.getErrorStream());
-            Process running = limu;
-            waitFor("the kernel's 'keyboard: ready'", () -> serial.text().contains("keyboard: ready")
-                    || !running.isAlive());
+            Window w = x.limu("--framebuffer", FB_W + "x" + FB_H, "--screenshot", shot.toString());
+            Process limu = w.limu();
+            Output serial = w.serial();
+            Output errors = w.errors();
             assertTrue(limu.isAlive(), "limu ended early:\n" + serial.text() + errors.text());
             assertTrue(!serial.text().contains("FAIL"), serial.text());
             assertTrue(serial.text().endsWith("keyboard: ready\n"), "no byte before a key:\n" + serial.text());
-
-            String[] window = new String[1];
-            waitFor("the window", () -> {
-                Tool t = tool(env, "xdotool", "search", "--name", "^limu: keyboard-release.elf - ");
-                window[0] = t.exitCode == 0 ? t.out.lines().findFirst().orElse(null) : null;
-                return window[0] != null;
-            });
-            // with no window manager a click gives the window the keyboard focus, as on a desktop
-            int[] geometry = geometry(env, window[0]);
-            tool(env, "xdotool", "mousemove", "--sync", String.valueOf(geometry[0] + geometry[2] / 2),
-                    String.valueOf(geometry[1] + geometry[3] / 2));
-            tool(env, "xdotool", "click", "1");
+            int[] geometry = x.focusWindow();
 
             // a letter, a digit and an extended key, each a make and a break
             typeAndExpect(env, serial, List.of("a"), "scancode 0x1e", "key A", "scancode 0x9e");
@@ -130,12 +101,6 @@ class DisplayWindowTest {
             errors.join();
             assertTrue(serial.text().contains("scancode 0x01\nkeyboard: escape"), serial.text());
             assertEquals(33, limu.exitValue(), serial.text() + errors.text());
-        } finally {
-            if (limu != null) {
-                limu.destroyForcibly();
-            }
-            xvfb.destroy();
-            xvfb.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
@@ -203,39 +168,14 @@ class DisplayWindowTest {
 
     @Test
     void keysTypedIntoTheWindowOfARecordedRunAreReplayedWithoutAWindow() throws Exception {
-        requireTools();
-        int display = freeDisplay();
-        Process xvfb = new ProcessBuilder("Xvfb", ":" + display, "-screen", "0", "1024x768x24", "-nolisten", "tcp")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("xvfb.log").toFile()).start();
-        Process limu = null;
-        try {
-            Map<String, String> env = new HashMap<>();
-            env.put("DISPLAY", ":" + display);
-            waitFor("Xvfb on :" + display, () -> Files.exists(Path.of("/tmp/.X11-unix/X" + display))
-                    && tool(env, "xdpyinfo").exitCode == 0 || !xvfb.isAlive());
-            assertTrue(xvfb.isAlive(), "Xvfb ended: " + Files.readString(dir.resolve("xvfb.log")));
+        try (Display x = new Display()) {
+            Map<String, String> env = x.env;
             Path rec = dir.resolve("keys.rec");
-            ProcessBuilder pb = new ProcessBuilder(Limu.command("", "run",
-                    Limu.kernel("keyboard-release.elf").toString(), "--display", "window", "--framebuffer", "640x400",
-                    "--record", rec.toString(), "--timeout", "240s")).directory(dir.toFile());
-            pb.environment().putAll(env);
-            limu = pb.start();
-            limu.getOutputStream().close();
-            Output serial = new Output(limu.getInputStream());
-            Output errors = new Output(limu.getErrorStream());
-            Process running = limu;
-            waitFor("the kernel's 'keyboard: ready'", () -> serial.text().contains("keyboard: ready")
-                    || !running.isAlive());
-            String[] window = new String[1];
-            waitFor("the window", () -> {
-                Tool t = tool(env, "xdotool", "search", "--name", "^limu: keyboard-release.elf - ");
-                window[0] = t.exitCode == 0 ? t.out.lines().findFirst().orElse(null) : null;
-                return window[0] != null;
-            });
-            int[] geometry = geometry(env, window[0]);
-            tool(env, "xdotool", "mousemove", "--sync", String.valueOf(geometry[0] + geometry[2] / 2),
-                    String.valueOf(geometry[1] + geometry[3] / 2));
-            tool(env, "xdotool", "click", "1");
+            Window w = x.limu("--framebuffer", "640x400", "--record", rec.toString());
+            Process limu = w.limu();
+            Output serial = w.serial();
+            Output errors = w.errors();
+            x.focusWindow();
             typeAndExpect(env, serial, List.of("a"), "scancode 0x1e", "key A", "scancode 0x9e");
             typeAndExpect(env, serial, List.of("7"), "scancode 0x08", "key 7", "scancode 0x88");
             tool(env, "xdotool", "key", "Escape");
@@ -253,7 +193,80 @@ class DisplayWindowTest {
             assertEquals(33, replayed.exitCode(), replayed.toString());
             assertEquals(serial.text(), replayed.stdout(), "the same scancodes, in the same order");
             assertTrue(replayed.stderr().contains("limu: replay: the same run as recorded: "), replayed.stderr());
-        } finally {
+        }
+    }
+
+    /** limu in a window on an Xvfb display, with its serial output and its messages as they come. */
+    record Window(Process limu, Output serial, Output errors) {
+    }
+
+    /**
+     * An Xvfb server on a free display, up and answering X requests once constructed; closing it ends the limu
+     * started on it and then the server.
+     */
+    private final class Display implements AutoCloseable {
+        /** The environment that points a client at this display. */
+        final Map<String, String> env = new HashMap<>();
+        private final Process xvfb;
+        private Process limu;
+
+        Display() throws IOException, InterruptedException {
+            requireTools();
+            int display = freeDisplay();
+            xvfb = new ProcessBuilder("Xvfb", ":" + display, "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("xvfb.log").toFile()).start();
+            try {
+                env.put("DISPLAY", ":" + display);
+                waitFor("Xvfb on :" + display, () -> Files.exists(Path.of("/tmp/.X11-unix/X" + display))
+                        && tool(env, "xdpyinfo").exitCode == 0 || !xvfb.isAlive());
+                assertTrue(xvfb.isAlive(), "Xvfb ended: " + Files.readString(dir.resolve("xvfb.log")));
+            } catch (Throwable e) {
+                close();
+                throw e;
+            }
+        }
+
+        /**
+         * {@code limu run keyboard-release.elf --display window OPTIONS... --timeout 240s} on this display, returned
+         * once the kernel says it is ready (or limu ended).
+         */
+        Window limu(String... options) throws IOException {
+            List<String> args = new ArrayList<>(List.of("run", Limu.kernel("keyboard-release.elf").toString(),
+                    "--display", "window"));
+            args.addAll(List.of(options));
+            args.addAll(List.of("--timeout", "240s"));
+            ProcessBuilder pb = new ProcessBuilder(Limu.command("", args.toArray(String[]::new))).directory(dir.toFile());
+            pb.environment().putAll(env);
+            Process running = pb.start();
+            limu = running;
+            running.getOutputStream().close();
+            Output serial = new Output(running.getInputStream());
+            Output errors = new Output(running.getErrorStream());
+            waitFor("the kernel's 'keyboard: ready'", () -> serial.text().contains("keyboard: ready")
+                    || !running.isAlive());
+            return new Window(running, serial, errors);
+        }
+
+        /**
+         * Finds limu's window and clicks into its middle: with no window manager a click gives the window the
+         * keyboard focus, as on a desktop. Returns the window's X, Y, width and height.
+         */
+        int[] focusWindow() {
+            String[] window = new String[1];
+            waitFor("the window", () -> {
+                Tool t = tool(env, "xdotool", "search", "--name", "^limu: keyboard-release.elf - ");
+                window[0] = t.exitCode == 0 ? t.out.lines().findFirst().orElse(null) : null;
+                return window[0] != null;
+            });
+            int[] geometry = geometry(env, window[0]);
+            tool(env, "xdotool", "mousemove", "--sync", String.valueOf(geometry[0] + geometry[2] / 2),
+                    String.valueOf(geometry[1] + geometry[3] / 2));
+            tool(env, "xdotool", "click", "1");
+            return geometry;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
             if (limu != null) {
                 limu.destroyForcibly();
             }

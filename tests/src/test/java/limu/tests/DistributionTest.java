@@ -4,12 +4,9 @@ package limu.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,38 +184,16 @@ class DistributionTest {
     @Test
     void gdbDebugsAKernelThroughTheDistribution() throws Exception {
         Path kernel = Limu.kernel("gdb-target.elf");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
         ProcessBuilder pb = new ProcessBuilder(work.resolve("links/limu").toString(), "run", kernel.toString(),
-                "--gdb=" + port, "--gdb-wait", "--timeout", "60s").directory(work.toFile());
+                "--gdb=" + GdbSessions.freePort(), "--gdb-wait", "--timeout", "60s").directory(work.toFile());
         pb.environment().remove("LIMU_UNICORN_LIB");
         pb.environment().putAll(userEnvironment());
-        Process limu = pb.start();
-        limu.getOutputStream().close();
+        GdbSessions.Listening listening = GdbSessions.launch(pb);
+        Process limu = listening.process();
+        int port = listening.address().port();
+        StringBuffer err = listening.err();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(limu.getInputStream()));
-        StringBuffer err = new StringBuffer();
-        Thread errors = new Thread(() -> {
-            byte[] b = new byte[4096];
-            try (InputStream in = limu.getErrorStream()) {
-                for (int n; (n = in.read(b)) > 0; ) {
-                    err.append(new String(b, 0, n, StandardCharsets.UTF_8));
-                }
-            } catch (IOException e) {
-                err.append("<").append(e).append(">");
-            }
-        });
-        errors.setDaemon(true);
-        errors.start();
         try {
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!err.toString().contains("limu: gdb: listening on")) {
-                if (!limu.isAlive() || System.nanoTime() > until) {
-                    fail("limu did not start listening\n" + err);
-                }
-                Thread.sleep(20);
-            }
             Limu.Result gdb = Limu.exec(List.of("gdb", "-batch", "-nx", "-ex", "set confirm off",
                     "-ex", "target remote 127.0.0.1:" + port, "-ex", "break gdb_target::leaf", "-ex", "continue",
                     "-ex", "bt", "-ex", "detach", kernel.toString()), userEnvironment(), work);

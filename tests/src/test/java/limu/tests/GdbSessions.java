@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the gdb tests share: {@code limu run --gdb=PORT} on a free loopback port, started as a user starts it and
@@ -43,37 +45,64 @@ final class GdbSessions {
 
     /** {@code limu run KERNEL --gdb=PORT --timeout 60s EXTRA...}, returned once its stub listens. */
     static Running limu(String kernel, String... extra) throws Exception {
-        int port = freePort();
-        List<String> cmd = Limu.command("", "run", Limu.kernel(kernel).toString(), "--gdb=" + port,
+        List<String> cmd = Limu.command("", "run", Limu.kernel(kernel).toString(), "--gdb=" + freePort(),
                 "--timeout", "60s");
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(Limu.HOME.toFile());
         pb.environment().remove("LIMU_UNICORN_LIB");
+        Listening limu = launch(pb);
+        Process p = limu.process();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
+        return new Running(p, limu.address().port(), out, limu.err());
+    }
+
+    /** Where a gdb stub listens, as limu's {@code limu: gdb: listening on HOST:PORT} line says. */
+    record Address(String host, int port) {
+    }
+
+    /** A started limu whose gdb stub listens at {@code address}; {@code errReader} collects its stderr into {@code err}. */
+    record Listening(Process process, Address address, StringBuffer err, Thread errReader) {
+    }
+
+    private static final Pattern LISTENING = Pattern.compile("limu: gdb: listening on (\\S+):(\\d+)(?:;|\\R)");
+
+    /**
+     * Starts {@code pb}, a limu with a gdb stub, with its stdin closed, and returns once the stub says where it
+     * listens. Its stderr is collected from the start; its stdout is left to the caller, to read as it comes or to
+     * redirect in {@code pb}.
+     */
+    static Listening launch(ProcessBuilder pb) throws Exception {
         Process p = pb.start();
         p.getOutputStream().close();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
         StringBuffer err = new StringBuffer();
-        Thread t = new Thread(() -> {
-            byte[] b = new byte[4096];
-            try (InputStream in = p.getErrorStream()) {
-                for (int n; (n = in.read(b)) > 0; ) {
-                    err.append(new String(b, 0, n, StandardCharsets.UTF_8));
-                }
-            } catch (IOException e) {
-                err.append("<" + e + ">");
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        Thread reader = collect(p.getErrorStream(), err);
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!err.toString().contains("limu: gdb: listening on")) {
+        Matcher m;
+        while (!(m = LISTENING.matcher(err.toString())).find()) {
             if (!p.isAlive() || System.nanoTime() > until) {
                 p.destroyForcibly();
                 fail("limu did not start listening\n" + err);
             }
             Thread.sleep(20);
         }
-        return new Running(p, port, out, err);
+        return new Listening(p, new Address(m.group(1), Integer.parseInt(m.group(2))), err, reader);
+    }
+
+    /** Appends what {@code in} gives to {@code into} as it comes, on the daemon thread returned, until it ends. */
+    static Thread collect(InputStream in, StringBuffer into) {
+        Thread t = new Thread(() -> {
+            byte[] b = new byte[4096];
+            try (in) {
+                for (int n; (n = in.read(b)) > 0; ) {
+                    into.append(new String(b, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                into.append("<" + e + ">");
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Everything a stream holds until it ends. */

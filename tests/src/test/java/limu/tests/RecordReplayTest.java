@@ -31,8 +31,8 @@ class RecordReplayTest {
     @TempDir
     Path dir;
 
-    /** A process whose stdout is collected as it comes. */
-    private record Running(Process process, ByteArrayOutputStream out, StringBuffer err) {
+    /** A process whose stdout is collected as it comes, and its stderr by {@code errReader}. */
+    private record Running(Process process, ByteArrayOutputStream out, StringBuffer err, Thread errReader) {
         String stdout() {
             synchronized (out) {
                 return out.toString(StandardCharsets.ISO_8859_1);
@@ -54,19 +54,26 @@ class RecordReplayTest {
                 process.destroyForcibly();
                 fail("limu did not finish\n" + stdout());
             }
-            process.getErrorStream();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!errDone.contains(process) && System.nanoTime() < until) {
-                Thread.sleep(10);
-            }
+            errReader.join(5_000);
             return new Limu.Result(process.exitValue(), stdout(), err.toString(), 0);
         }
     }
 
+    /** limu with these arguments, as a user starts it, its stdin open. */
     private static Running start(String... args) throws IOException {
+        Process p = limu(args).start();
+        StringBuffer err = new StringBuffer();
+        return collectingStdout(p, err, GdbSessions.collect(p.getErrorStream(), err));
+    }
+
+    private static ProcessBuilder limu(String... args) {
         ProcessBuilder pb = new ProcessBuilder(Limu.command("", args)).directory(Limu.HOME.toFile());
         pb.environment().remove("LIMU_UNICORN_LIB");
-        Process p = pb.start();
+        return pb;
+    }
+
+    /** Starts collecting the stdout of {@code p}, whose stderr {@code errReader} collects into {@code err}. */
+    private static Running collectingStdout(Process p, StringBuffer err, Thread errReader) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread t = new Thread(() -> {
             byte[] b = new byte[4096];
@@ -82,26 +89,10 @@ class RecordReplayTest {
         });
         t.setDaemon(true);
         t.start();
-        StringBuffer err = new StringBuffer();
-        Thread e = new Thread(() -> {
-            byte[] b = new byte[4096];
-            try (InputStream in = p.getErrorStream()) {
-                for (int n; (n = in.read(b)) > 0; ) {
-                    err.append(new String(b, 0, n, StandardCharsets.UTF_8));
-                }
-            } catch (IOException x) {
-                err.append("<" + x + ">");
-            }
-            errDone.add(p);
-        });
-        e.setDaemon(true);
-        e.start();
-        return new Running(p, out, err);
+        return new Running(p, out, err, errReader);
     }
 
     private static final String ECHO = "serial-echo.elf";
-    /** Processes whose stderr has been read to its end. */
-    private static final java.util.Set<Process> errDone = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Records serial-echo while "hello", "second line" and "quit" are typed one after the other into its stdin. */
     private Limu.Result recordTyping(Path recording, String... extra) throws Exception {
@@ -349,17 +340,10 @@ class RecordReplayTest {
     void gdbOnAReplayGoesBackAcrossTheRecordedInputsAndForwardAgainToTheRecordedOutput() throws Exception {
         Path rec = dir.resolve("echo.rec");
         Limu.Result recorded = recordTyping(rec);
-        int port = GdbSessions.freePort();
-        Running replay = start("replay", rec.toString(), "--gdb=" + port, "--gdb-wait", "--timeout", "120s");
-        replay.process().getOutputStream().close();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!replay.err().toString().contains("limu: gdb: listening on")) {
-            if (System.nanoTime() > until || !replay.process().isAlive()) {
-                fail("limu replay did not listen\n" + replay.err());
-            }
-            Thread.sleep(20);
-        }
-        String out = GdbSessions.gdb(port, replay.process(), replay.err()::toString, ECHO,
+        GdbSessions.Listening listening = GdbSessions.launch(limu("replay", rec.toString(),
+                "--gdb=" + GdbSessions.freePort(), "--gdb-wait", "--timeout", "120s"));
+        Running replay = collectingStdout(listening.process(), listening.err(), listening.errReader());
+        String out = GdbSessions.gdb(listening.address().port(), replay.process(), replay.err()::toString, ECHO,
                 // late: the quit message, after every input
                 "break serial_echo::say", "continue", "echo @LATE\\n",
                 "print serial_echo::IRQS",
