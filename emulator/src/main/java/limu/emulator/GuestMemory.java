@@ -129,6 +129,23 @@ public final class GuestMemory implements PhysicalMemory, AutoCloseable {
         }
     }
 
+    /** Where guest RAM at {@code paddr} first differs from {@code expected}, or -1 when it holds exactly those bytes. */
+    public int mismatch(long paddr, byte[] expected) {
+        int off = 0, len = expected.length;
+        while (len > 0) {
+            Bank b = bank(paddr);
+            int n = (int) Math.min(len, b.base() + b.length() - paddr);
+            int i = b.host().mismatch(b.hostOffset() + paddr - b.base(), expected, off, n);
+            if (i >= 0) {
+                return off + i;
+            }
+            paddr += n;
+            off += n;
+            len -= n;
+        }
+        return -1;
+    }
+
     public long readLong(long paddr) {
         Bank b = bank(paddr);
         if (paddr + 8 > b.base() + b.length()) {

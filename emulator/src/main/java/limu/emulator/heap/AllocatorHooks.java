@@ -14,6 +14,7 @@ import limu.bootloader.RamRegion;
 import limu.emulator.GuestMemory;
 import limu.emulator.heap.AllocatorEntryPoints.Kind;
 import limu.emulator.heap.HeapChecker.Violation;
+import limu.emulator.unicorn.CpuHooks;
 import limu.emulator.unicorn.Engine;
 import limu.emulator.unicorn.Register;
 
@@ -139,25 +140,24 @@ final class AllocatorHooks {
         callCount = s.callCount();
     }
 
-    /** An address hook fired on CPU {@code cpu}; true stops the machine. */
-    boolean hit(int cpu, long address) {
+    /** An address hook fired on CPU {@code cpu} ({@code regs}: CpuHooks.HOOK_REGISTERS); true stops the machine. */
+    boolean hit(int cpu, long address, long[] regs) {
         Engine e = engines.get(cpu);
         Kind kind = watched.get(address);
         if (kind != null) {
-            return onEntry(cpu, e, kind, address);
+            return onEntry(cpu, e, kind, address, regs);
         }
-        return onReturn(cpu, e, address);
+        return onReturn(cpu, e, address, regs);
     }
 
-    private boolean onEntry(int cpu, Engine e, Kind kind, long address) {
-        long rsp = e.read(Register.RSP);
+    private boolean onEntry(int cpu, Engine e, Kind kind, long address, long[] regs) {
+        long rsp = regs[CpuHooks.HOOK_RSP];
         ArrayDeque<PendingCall> stack = pending.get(cpu);
         PendingCall top = stack.peek();
         if (top != null && top.entry == address && top.rsp == rsp) {
             return false;   // the same execution seen twice (a stop landed between hook and instruction)
         }
-        long[] args = {e.read(Register.RDI), e.read(Register.RSI), e.read(Register.RDX), e.read(Register.RCX),
-            e.read(Register.R8)};
+        long[] args = Arrays.copyOfRange(regs, CpuHooks.HOOK_ARGS, CpuHooks.HOOK_ARGS + 5);   // RDI ... R8
         // talc's methods (release builds): (&mut self, [ptr,] Layout as (align, size)[, new size])
         switch (kind) {
             case TALC_MALLOC -> {
@@ -244,12 +244,12 @@ final class AllocatorHooks {
         return false;
     }
 
-    private boolean onReturn(int cpu, Engine e, long address) {
+    private boolean onReturn(int cpu, Engine e, long address, long[] regs) {
         ArrayDeque<PendingCall> stack = pending.get(cpu);
         if (stack.isEmpty()) {
             return false;
         }
-        long rsp = e.read(Register.RSP);
+        long rsp = regs[CpuHooks.HOOK_RSP];
         PendingCall f = null;
         for (PendingCall candidate : stack) {
             if (candidate.ret == address && candidate.rsp + 8 == rsp) {
@@ -261,7 +261,7 @@ final class AllocatorHooks {
             return false;
         }
         stack.remove(f);
-        long rax = e.read(Register.RAX);
+        long rax = regs[CpuHooks.HOOK_RAX];
         long returnSeq = ++seq;
         if (f.kind == Kind.TALC_SHRINK) {
             rax = f.args[0];   // returns (): always in place
@@ -283,9 +283,9 @@ final class AllocatorHooks {
                 }
                 boolean s = allocated(cpu, e, f, rax, a[3], a[2], returnSeq);
                 if (!s && f.snapshot != null) {
-                    byte[] now = readGuest(e, rax, f.snapshot.length);
-                    int i = Arrays.mismatch(now, f.snapshot);
+                    int i = mismatchGuest(e, rax, f.snapshot);
                     if (i >= 0) {
+                        byte[] now = readGuest(e, rax, f.snapshot.length);
                         return reports.record(Violation.REALLOC_LOST_DATA, cpu, f.kind, f.call, f.frames,
                                 describe(f, rax), ledger.live(rax), String.format(
                                         "byte %d was 0x%02x before the call and is 0x%02x in the new block", i,
@@ -387,6 +387,15 @@ final class AllocatorHooks {
             e.readVirtual(ptr, b);
         }
         return b;
+    }
+
+    /** Where the guest bytes at the virtual address {@code ptr} first differ from {@code expected}, or -1. */
+    private int mismatchGuest(Engine e, long ptr, byte[] expected) {
+        long phys = ptr - plan.hhdmOffset();
+        if (Long.compareUnsigned(ptr, plan.hhdmOffset()) >= 0 && insideRam(phys, expected.length)) {
+            return memory.mismatch(phys, expected);   // in place: a realloc's contents are compared, not copied again
+        }
+        return Arrays.mismatch(readGuest(e, ptr, expected.length), expected);
     }
 
     private boolean insideRam(long phys, int n) {

@@ -40,6 +40,16 @@ public interface Engine extends AutoCloseable {
     /** Reads guest memory through this CPU's page tables; false when not mapped. */
     boolean readVirtual(long linear, byte[] destination);
 
+    /** {@link #readVirtual} as little-endian 8-byte words (a stack scan reads them). */
+    default boolean readVirtualWords(long linear, long[] destination) {
+        byte[] b = new byte[destination.length * 8];
+        if (!readVirtual(linear, b)) {
+            return false;
+        }
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(destination);
+        return true;
+    }
+
     /** Reads guest-physical memory (RAM only). */
     void readPhysical(long physical, byte[] destination);
 
