@@ -987,30 +987,18 @@ JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_translate(JNIEnv *env, j
 }
 
 /*
- * int readVirtual(long shim, long linear, Object dst, int length): copies `length` bytes of guest
- * memory at `linear` into dst (a byte[] or, for 8-byte words, a long[]) through this CPU's page tables
- * the way translate(..., -2) sees them (present is enough, no A/D flags), page by page in one call,
- * and returns how many bytes it copied: fewer where a page does not translate or is not RAM (the
- * caller takes the slow way from there); -2 on Unicorn's own MMU. The page walk calls no JNI
- * function, so it runs with the array held (GetPrimitiveArrayCritical).
+ * Copies `length` bytes of guest memory at `linear` to `out` through this CPU's page tables the way
+ * translate(..., -2) sees them (present is enough, no A/D flags); returns how many it copied: fewer
+ * where a page does not translate or is not RAM. Calls no JNI function.
  */
-JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_readVirtual(JNIEnv *env, jclass cls, jlong handle,
-                                                                   jlong linear, jarray dst, jint length) {
-    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
-    if (s->pg == NULL) {
-        return -2;
-    }
+static jint read_linear(shim_cpu *s, uint64_t linear, uint8_t *out, jint length) {
     paging_regs r;
     read_paging_regs(s, &r);
     r.cr4 &= ~((1ull << 20) | (1ull << 21));
     r.cr0 &= ~(1ull << 16);
-    uint8_t *out = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
-    if (out == NULL) {
-        return 0;
-    }
     jint done = 0;
     while (done < length) {
-        uint64_t at = (uint64_t)linear + (uint64_t)done;
+        uint64_t at = linear + (uint64_t)done;
         jint n = (jint)(0x1000 - (at & 0xfff));
         if (n > length - done) {
             n = length - done;
@@ -1027,8 +1015,66 @@ JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_readVirtual(JNIEnv *env, 
         memcpy(out + done, host, (size_t)n);
         done += n;
     }
+    return done;
+}
+
+/*
+ * int readVirtual(long shim, long linear, Object dst, int length): copies `length` bytes of guest
+ * memory at `linear` into dst (a byte[] or, for 8-byte words, a long[]) with read_linear, in one
+ * call, and returns how many bytes it copied: fewer where a page does not translate or is not RAM
+ * (the caller takes the slow way from there); -2 on Unicorn's own MMU. The page walk calls no JNI
+ * function, so it runs with the array held (GetPrimitiveArrayCritical).
+ */
+JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_readVirtual(JNIEnv *env, jclass cls, jlong handle,
+                                                                   jlong linear, jarray dst, jint length) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->pg == NULL) {
+        return -2;
+    }
+    uint8_t *out = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+    if (out == NULL) {
+        return 0;
+    }
+    jint done = read_linear(s, (uint64_t)linear, out, length);
     (*env)->ReleasePrimitiveArrayCritical(env, dst, out, 0);
     return done;
+}
+
+#define MAX_SCAN_WORDS 1024
+
+/*
+ * int scanWords(long shim, long linear, int count, long lo, long hi, long[] words, int[] index): reads
+ * `count` 8-byte words at `linear` (as readVirtual) and keeps the first one and those in [lo, hi]
+ * (unsigned) at the front of `words`, with their positions in `index`; returns how many it kept, -1
+ * when the words are not all readable RAM, -2 on Unicorn's own MMU. A stack scan for return
+ * addresses thus hands Java the few words that point into code, not the whole stack.
+ */
+JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_scanWords(JNIEnv *env, jclass cls, jlong handle,
+                                                                 jlong linear, jint count, jlong lo, jlong hi,
+                                                                 jlongArray words, jintArray index) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->pg == NULL) {
+        return -2;
+    }
+    if (count <= 0 || count > MAX_SCAN_WORDS) {
+        return -1;
+    }
+    uint64_t buf[MAX_SCAN_WORDS];
+    if (read_linear(s, (uint64_t)linear, (uint8_t *)buf, count * 8) != count * 8) {
+        return -1;
+    }
+    jlong kept[MAX_SCAN_WORDS];
+    jint at[MAX_SCAN_WORDS];
+    jint n = 0;
+    for (jint i = 0; i < count; i++) {
+        if (i == 0 || (buf[i] >= (uint64_t)lo && buf[i] <= (uint64_t)hi)) {
+            kept[n] = (jlong)buf[i];
+            at[n++] = i;
+        }
+    }
+    (*env)->SetLongArrayRegion(env, words, 0, n, kept);
+    (*env)->SetIntArrayRegion(env, index, 0, n, at);
+    return n;
 }
 
 /* void setFaultAddressOffset(int offset): see off_invalid_addr. */

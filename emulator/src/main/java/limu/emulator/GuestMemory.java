@@ -129,9 +129,12 @@ public final class GuestMemory implements PhysicalMemory, AutoCloseable {
         }
     }
 
-    /** Where guest RAM at {@code paddr} first differs from {@code expected}, or -1 when it holds exactly those bytes. */
-    public int mismatch(long paddr, byte[] expected) {
-        int off = 0, len = expected.length;
+    /**
+     * Where the {@code length} bytes of guest RAM at {@code paddr} first differ from {@code expected}'s first ones, or
+     * -1 when they are the same.
+     */
+    public int mismatch(long paddr, byte[] expected, int length) {
+        int off = 0, len = length;
         while (len > 0) {
             Bank b = bank(paddr);
             int n = (int) Math.min(len, b.base() + b.length() - paddr);

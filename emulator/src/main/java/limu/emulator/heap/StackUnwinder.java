@@ -19,9 +19,10 @@ import limu.emulator.unicorn.Engine;
  * target is not the function the previous frame is in is skipped for that reason. The profiler
  * ({@code limu.emulator.profile}) unwinds its samples the same way.
  *
- * <p>The heap checker scans at every allocator call, so a scan is kept cheap: one native read of the
- * stack into a reused buffer, a range test that drops most words, and what the code before each
- * candidate and its function start are looked up once and remembered. One thread uses an instance.
+ * <p>The heap checker scans at every allocator call, so a scan is kept cheap: one native call reads
+ * the stack and keeps only the words inside the code segments (most are not), and what the code
+ * before each candidate is and its function start are worked out once and remembered. One thread
+ * uses an instance.
  */
 public final class StackUnwinder {
     private static final int SCAN_BYTES = 2048;
@@ -41,7 +42,9 @@ public final class StackUnwinder {
     private final long imageStart, imageEnd;
     /** A direct-mapped cache of {@link #functionStart} (0 = empty slot: no return address is 0). */
     private final long[] startKeys = new long[START_CACHE], startValues = new long[START_CACHE];
-    private final long[] scan = new long[SCAN_BYTES / 8];
+    /** What {@link Engine#scanWords} keeps of a scan (up to a page of words, for the fallback read). */
+    private final long[] words = new long[512];
+    private final int[] index = new int[512];
 
     /** Reads the kernel's code through {@code reader}'s page tables (it is loaded by now). */
     public StackUnwinder(ElfFile kernel, Engine reader) {
@@ -88,23 +91,21 @@ public final class StackUnwinder {
 
     /** {@code inside}: RSP is inside a function's frame (an access), not at a call's return address. */
     public long[] backtrace(Engine e, long rsp, long callee, boolean inside) {
-        long[] stack = scan;   // SCAN_BYTES of stack, else what is left of RSP's page
-        if (!e.readVirtualWords(rsp, stack)) {
-            stack = new long[(int) (4096 - (rsp & 4095)) / 8];
-            if (!e.readVirtualWords(rsp, stack)) {
+        // SCAN_BYTES of stack, else what is left of RSP's page; only the first word and those that may be
+        // return addresses come back (callBefore is 0 for every other word)
+        int kept = e.scanWords(rsp, SCAN_BYTES / 8, textLo + 2, textHi, words, index);
+        if (kept < 0) {
+            int rest = (int) (4096 - (rsp & 4095)) / 8;
+            kept = rest == 0 ? -1 : e.scanWords(rsp, rest, textLo + 2, textHi, words, index);
+            if (kept < 0) {
                 return new long[0];
             }
         }
         long[] out = new long[MAX_FRAMES];
         int n = 0;
-        long lo = textLo + 2 + Long.MIN_VALUE, hi = textHi + Long.MIN_VALUE;   // biased: signed compares below
-        for (int i = 0; i < stack.length && n < MAX_FRAMES; i++) {
-            long w = stack[i];
-            if (i > 0 || inside) {
-                long b = w + Long.MIN_VALUE;
-                if (b < lo || b > hi) {
-                    continue;   // outside every code segment (callBefore would say so, slower)
-                }
+        for (int j = 0; j < kept && n < MAX_FRAMES; j++) {
+            long w = words[j];
+            if (index[j] > 0 || inside) {
                 int call = callBefore(w);
                 if (call == 0) {
                     continue;   // not a return address

@@ -44,6 +44,9 @@ final class Shim {
      */
     static native int readVirtual(long shim, long linear, Object destination, int length);
 
+    /** {@link Engine#scanWords} for RAM (at most 1,024 words): -1 when a word is not readable RAM, -2 on Unicorn's MMU. */
+    static native int scanWords(long shim, long linear, int count, long lo, long hi, long[] words, int[] index);
+
     /** The offset of uc_struct's invalid_addr ({@link FaultAddressLayout}). */
     static native void setFaultAddressOffset(int offset);
 

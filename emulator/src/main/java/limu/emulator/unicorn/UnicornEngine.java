@@ -245,6 +245,17 @@ public final class UnicornEngine implements Engine {
         return Engine.super.readVirtualWords(linear, destination);
     }
 
+    @Override
+    public int scanWords(long linear, int count, long lo, long hi, long[] words, int[] index) {
+        if (guestPaging && count <= 1024) {
+            int n = Shim.scanWords(shim, linear, count, lo, hi, words, index);
+            if (n >= 0) {
+                return n;   // the words filtered in C, one native call
+            }
+        }
+        return Engine.super.scanWords(linear, count, lo, hi, words, index);
+    }
+
     /**
      * The translation the CPU itself would make for an access at {@code privilege} (0 supervisor,
      * 3 user), or the page fault it would raise, from the same page walk that fills the TLB.
