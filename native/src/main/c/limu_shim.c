@@ -986,6 +986,97 @@ JNIEXPORT jlong JNICALL Java_limu_emulator_unicorn_Shim_translate(JNIEnv *env, j
     return (jlong)(w.frame | ((uint64_t)linear & 0xfff));
 }
 
+/*
+ * Copies `length` bytes of guest memory at `linear` to `out` through this CPU's page tables the way
+ * translate(..., -2) sees them (present is enough, no A/D flags); returns how many it copied: fewer
+ * where a page does not translate or is not RAM. Calls no JNI function.
+ */
+static jint read_linear(shim_cpu *s, uint64_t linear, uint8_t *out, jint length) {
+    paging_regs r;
+    read_paging_regs(s, &r);
+    r.cr4 &= ~((1ull << 20) | (1ull << 21));
+    r.cr0 &= ~(1ull << 16);
+    jint done = 0;
+    while (done < length) {
+        uint64_t at = linear + (uint64_t)done;
+        jint n = (jint)(0x1000 - (at & 0xfff));
+        if (n > length - done) {
+            n = length - done;
+        }
+        walk_result w;
+        walk(s, &r, at, ACC_READ, 0, 0, &w);
+        if (w.vector != 0) {
+            break;
+        }
+        uint8_t *host = ram_at(s->pg, w.frame | (at & 0xfff), (uint64_t)n);
+        if (host == NULL) {
+            break;
+        }
+        memcpy(out + done, host, (size_t)n);
+        done += n;
+    }
+    return done;
+}
+
+/*
+ * int readVirtual(long shim, long linear, Object dst, int length): copies `length` bytes of guest
+ * memory at `linear` into dst (a byte[] or, for 8-byte words, a long[]) with read_linear, in one
+ * call, and returns how many bytes it copied: fewer where a page does not translate or is not RAM
+ * (the caller takes the slow way from there); -2 on Unicorn's own MMU. The page walk calls no JNI
+ * function, so it runs with the array held (GetPrimitiveArrayCritical).
+ */
+JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_readVirtual(JNIEnv *env, jclass cls, jlong handle,
+                                                                   jlong linear, jarray dst, jint length) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->pg == NULL) {
+        return -2;
+    }
+    uint8_t *out = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+    if (out == NULL) {
+        return 0;
+    }
+    jint done = read_linear(s, (uint64_t)linear, out, length);
+    (*env)->ReleasePrimitiveArrayCritical(env, dst, out, 0);
+    return done;
+}
+
+#define MAX_SCAN_WORDS 1024
+
+/*
+ * int scanWords(long shim, long linear, int count, long lo, long hi, long[] words, int[] index): reads
+ * `count` 8-byte words at `linear` (as readVirtual) and keeps the first one and those in [lo, hi]
+ * (unsigned) at the front of `words`, with their positions in `index`; returns how many it kept, -1
+ * when the words are not all readable RAM, -2 on Unicorn's own MMU. A stack scan for return
+ * addresses thus hands Java the few words that point into code, not the whole stack.
+ */
+JNIEXPORT jint JNICALL Java_limu_emulator_unicorn_Shim_scanWords(JNIEnv *env, jclass cls, jlong handle,
+                                                                 jlong linear, jint count, jlong lo, jlong hi,
+                                                                 jlongArray words, jintArray index) {
+    shim_cpu *s = (shim_cpu *)(uintptr_t)handle;
+    if (s->pg == NULL) {
+        return -2;
+    }
+    if (count <= 0 || count > MAX_SCAN_WORDS) {
+        return -1;
+    }
+    uint64_t buf[MAX_SCAN_WORDS];
+    if (read_linear(s, (uint64_t)linear, (uint8_t *)buf, count * 8) != count * 8) {
+        return -1;
+    }
+    jlong kept[MAX_SCAN_WORDS];
+    jint at[MAX_SCAN_WORDS];
+    jint n = 0;
+    for (jint i = 0; i < count; i++) {
+        if (i == 0 || (buf[i] >= (uint64_t)lo && buf[i] <= (uint64_t)hi)) {
+            kept[n] = (jlong)buf[i];
+            at[n++] = i;
+        }
+    }
+    (*env)->SetLongArrayRegion(env, words, 0, n, kept);
+    (*env)->SetIntArrayRegion(env, index, 0, n, at);
+    return n;
+}
+
 /* void setFaultAddressOffset(int offset): see off_invalid_addr. */
 JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setFaultAddressOffset(JNIEnv *env, jclass cls, jint offset) {
     off_invalid_addr = offset;
@@ -1165,7 +1256,7 @@ fail:
     return 0;
 }
 
-static void free_address_hooks(shim_cpu *s); /* the address-hook section, at the end */
+static void free_address_hooks(JNIEnv *env, shim_cpu *s); /* the address-hook section, at the end */
 static void free_block_counts(shim_cpu *s);  /* section "Coverage", at the end */
 static void free_code_scan(shim_cpu *s);     /* section "Code scan", at the end */
 static void scan_slice_start(shim_cpu *s);
@@ -1191,7 +1282,7 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_detach(JNIEnv *env, jclas
         s->windows = next;
     }
     free(s->dbg);
-    free_address_hooks(s);
+    free_address_hooks(env, s);
     free_code_scan(s);
     paging_free(s);
     free_block_counts(s);
@@ -1937,8 +2028,12 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setInterruptPending(JNIEn
  * the execution of single instructions without changing guest memory.
  *
  * - Each is an exact-address code hook (begin = end) whose callback upcalls
- *   CpuHooks.addressHit(address); a true answer stops the CPU before the
- *   instruction runs (STOP_ADDRESS, the address in `address`).
+ *   CpuHooks.addressHit(address, registers); a true answer stops the CPU
+ *   before the instruction runs (STOP_ADDRESS, the address in `address`).
+ * - `registers` is one long[] per CPU, refilled before each upcall with the
+ *   registers a watcher of calls needs (HOOK_REGS below, the order of
+ *   CpuHooks.HOOK_REGISTERS): RSP, RAX and the SysV argument registers. One
+ *   JNI array copy instead of an engine read per register from Java.
  * - Unicorn only calls hooks that existed when a block was translated
  *   (docs/unicorn-notes.md): adding one drops the translated code at the address
  *   (uc_ctl_remove_cache when the address translates on this CPU, else the
@@ -1951,16 +2046,25 @@ JNIEXPORT void JNICALL Java_limu_emulator_unicorn_Shim_setInterruptPending(JNIEn
  *   stop lands between the hook and the instruction: observers dedupe.
  * ------------------------------------------------------------------------- */
 
+/* The registers each upcall carries, in the order of CpuHooks.HOOK_REGISTERS. */
+static const int HOOK_REGS[] = {UC_X86_REG_RSP, UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI,
+                                UC_X86_REG_RDX, UC_X86_REG_RCX, UC_X86_REG_R8};
+#define N_HOOK_REGS ((int)(sizeof HOOK_REGS / sizeof HOOK_REGS[0]))
+
 struct address_hooks {
     jmethodID hit;
+    jlongArray regs;     /* global ref: the long[] handed to every upcall */
     uint64_t *addr;
     uc_hook *hook;
     int n, cap;
 };
 
-static void free_address_hooks(shim_cpu *s) {
+static void free_address_hooks(JNIEnv *env, shim_cpu *s) {
     if (s->ah == NULL) {
         return;
+    }
+    if (s->ah->regs != NULL) {
+        (*env)->DeleteGlobalRef(env, s->ah->regs);
     }
     for (int i = 0; i < s->ah->n; i++) {
         p_hook_del(s->uc, s->ah->hook[i]);
@@ -1976,7 +2080,14 @@ static void on_address(uc_engine *uc, uint64_t address, uint32_t size, void *use
     if (s->kind == STOP_JAVA_ERROR || s->kind == STOP_ADDRESS || s->env == NULL) {
         return;
     }
-    jboolean stop = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->ah->hit, (jlong)address);
+    jlong regs[N_HOOK_REGS];
+    for (int i = 0; i < N_HOOK_REGS; i++) {
+        uint64_t v = 0;
+        p_reg_read(uc, HOOK_REGS[i], &v);
+        regs[i] = (jlong)v;
+    }
+    (*s->env)->SetLongArrayRegion(s->env, s->ah->regs, 0, N_HOOK_REGS, regs);
+    jboolean stop = (*s->env)->CallBooleanMethod(s->env, s->hooks, s->ah->hit, (jlong)address, s->ah->regs);
     if (java_failed(s)) {
         return;
     }
@@ -2007,8 +2118,10 @@ JNIEXPORT jboolean JNICALL Java_limu_emulator_unicorn_Shim_setAddressHook(JNIEnv
             return JNI_FALSE;
         }
         jclass hc = (*env)->FindClass(env, "limu/emulator/unicorn/CpuHooks");
-        s->ah->hit = hc == NULL ? NULL : (*env)->GetMethodID(env, hc, "addressHit", "(J)Z");
-        if (s->ah->hit == NULL) {
+        s->ah->hit = hc == NULL ? NULL : (*env)->GetMethodID(env, hc, "addressHit", "(J[J)Z");
+        jlongArray regs = s->ah->hit == NULL ? NULL : (*env)->NewLongArray(env, N_HOOK_REGS);
+        s->ah->regs = regs == NULL ? NULL : (*env)->NewGlobalRef(env, regs);
+        if (s->ah->regs == NULL) {
             free(s->ah);
             s->ah = NULL;
             return JNI_FALSE;

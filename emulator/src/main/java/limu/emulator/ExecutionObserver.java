@@ -14,7 +14,7 @@ public interface ExecutionObserver {
     /** No tool: nothing is hooked, the run never stops for it, snapshots are allowed. */
     ExecutionObserver NONE = new ExecutionObserver() {
         @Override
-        public boolean addressHit(int cpu, long linear) {
+        public boolean addressHit(int cpu, long linear, long[] registers) {
             return false;
         }
 
@@ -51,8 +51,11 @@ public interface ExecutionObserver {
     State NO_STATE = new State() {
     };
 
-    /** An address hook fired on CPU {@code cpu} (RIP at {@code linear}); true ends the slice. */
-    boolean addressHit(int cpu, long linear);
+    /**
+     * An address hook fired on CPU {@code cpu} (RIP at {@code linear}; {@code registers}: the
+     * {@link limu.emulator.unicorn.CpuHooks#HOOK_REGISTERS}, valid during the call); true ends the slice.
+     */
+    boolean addressHit(int cpu, long linear, long[] registers);
 
     /** A watched memory access by CPU {@code cpu}; true ends the slice. */
     boolean heapAccess(int cpu, long physical, int size, boolean write, long rip);

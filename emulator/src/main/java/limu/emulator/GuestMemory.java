@@ -129,6 +129,26 @@ public final class GuestMemory implements PhysicalMemory, AutoCloseable {
         }
     }
 
+    /**
+     * Where the {@code length} bytes of guest RAM at {@code paddr} first differ from {@code expected}'s first ones, or
+     * -1 when they are the same.
+     */
+    public int mismatch(long paddr, byte[] expected, int length) {
+        int off = 0, len = length;
+        while (len > 0) {
+            Bank b = bank(paddr);
+            int n = (int) Math.min(len, b.base() + b.length() - paddr);
+            int i = b.host().mismatch(b.hostOffset() + paddr - b.base(), expected, off, n);
+            if (i >= 0) {
+                return off + i;
+            }
+            paddr += n;
+            off += n;
+            len -= n;
+        }
+        return -1;
+    }
+
     public long readLong(long paddr) {
         Bank b = bank(paddr);
         if (paddr + 8 > b.base() + b.length()) {

@@ -162,7 +162,7 @@ public final class Machine implements AutoCloseable {
     public void attach(ExecutionObserver tool) {
         for (Vcpu c : cpus.all()) {
             int index = c.index;
-            c.core.observeAddresses(address -> tool.addressHit(index, address));
+            c.core.observeAddresses((address, registers) -> tool.addressHit(index, address, registers));
             c.core.observeHeapAccesses((phys, size, write, rip) -> tool.heapAccess(index, phys, size, write, rip));
         }
         loop.observe(tool);

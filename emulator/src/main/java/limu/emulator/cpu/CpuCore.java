@@ -30,7 +30,7 @@ public final class CpuCore implements CpuHooks {
     private MsrFile msrs;
     private final byte[] one = new byte[1];
     /** Who watches this CPU's {@link Engine#setAddressHook address hooks} (the heap checker); none by default. */
-    private java.util.function.LongPredicate addressObserver = linear -> false;
+    private AddressObserver addressObserver = (linear, registers) -> false;
     /** Who watches this CPU's heap-watched accesses (--heap-check=strict); none by default. */
     private HeapAccessObserver heapObserver;
 
@@ -187,14 +187,19 @@ public final class CpuCore implements CpuHooks {
         return msrs.tsc(clock.tsc(sliceBlocks));
     }
 
+    /** An address hook fired (registers: {@link CpuHooks#HOOK_REGISTERS}): true stops the machine. */
+    public interface AddressObserver {
+        boolean hit(long linear, long[] registers);
+    }
+
     /** Routes {@link #addressHit} to {@code observer} (true from it stops the machine). */
-    public void observeAddresses(java.util.function.LongPredicate observer) {
+    public void observeAddresses(AddressObserver observer) {
         this.addressObserver = observer;
     }
 
     @Override
-    public boolean addressHit(long linear) {
-        return addressObserver.test(linear);
+    public boolean addressHit(long linear, long[] registers) {
+        return addressObserver.hit(linear, registers);
     }
 
     /** A heap-watched access: true stops the machine. */

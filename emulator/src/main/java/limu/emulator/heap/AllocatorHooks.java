@@ -14,6 +14,7 @@ import limu.bootloader.RamRegion;
 import limu.emulator.GuestMemory;
 import limu.emulator.heap.AllocatorEntryPoints.Kind;
 import limu.emulator.heap.HeapChecker.Violation;
+import limu.emulator.unicorn.CpuHooks;
 import limu.emulator.unicorn.Engine;
 import limu.emulator.unicorn.Register;
 
@@ -43,6 +44,7 @@ final class AllocatorHooks {
     private final List<Set<Long>> returnHooks = new ArrayList<>();
     private final List<long[]> toWatch = new ArrayList<>();
     private final Set<Long> reportedRips = new HashSet<>();
+    private final SnapshotBuffers buffers = new SnapshotBuffers();
     private boolean metadataReported;
     private long walks;
     private long seq;
@@ -57,9 +59,17 @@ final class AllocatorHooks {
                  boolean metadataReported, long walks, long seq, long callCount) {
     }
 
-    /** A call in progress on one CPU, with the arguments normalised to the __rust_* shims' order. */
+    /**
+     * A call in progress on one CPU, with the arguments normalised to the __rust_* shims' order. A realloc's
+     * {@code snapshot} holds the old contents in its first {@code snapshotLength} bytes (a {@link SnapshotBuffers}
+     * array, given back at the return: a {@link State} keeps copies).
+     */
     private record PendingCall(Kind kind, long entry, long ret, long rsp, long[] args, long call, long entrySeq,
-                               long[] frames, byte[] snapshot, Block old) {
+                               long[] frames, byte[] snapshot, int snapshotLength, Block old) {
+        PendingCall withOwnSnapshot() {
+            return snapshot == null ? this : new PendingCall(kind, entry, ret, rsp, args, call, entrySeq, frames,
+                    Arrays.copyOf(snapshot, snapshotLength), snapshotLength, old);
+        }
     }
 
     AllocatorHooks(HeapOptions options, BootPlan plan, GuestMemory memory, List<Engine> engines,
@@ -119,15 +129,16 @@ final class AllocatorHooks {
     }
 
     State save() {
-        return new State(pending.stream().map(d -> (List<PendingCall>) List.copyOf(d)).toList(),
+        return new State(pending.stream().map(d -> d.stream().map(PendingCall::withOwnSnapshot).toList()).toList(),
                 toWatch.stream().map(long[]::clone).toList(), Set.copyOf(reportedRips), metadataReported, walks, seq,
                 callCount);
     }
 
     void restore(State s) {
         for (int i = 0; i < pending.size(); i++) {
-            pending.get(i).clear();
-            pending.get(i).addAll(s.pending().get(i));
+            ArrayDeque<PendingCall> d = pending.get(i);
+            d.clear();
+            s.pending().get(i).forEach(c -> d.add(c.withOwnSnapshot()));
         }
         toWatch.clear();
         s.toWatch().forEach(w -> toWatch.add(w.clone()));
@@ -139,25 +150,24 @@ final class AllocatorHooks {
         callCount = s.callCount();
     }
 
-    /** An address hook fired on CPU {@code cpu}; true stops the machine. */
-    boolean hit(int cpu, long address) {
+    /** An address hook fired on CPU {@code cpu} ({@code regs}: CpuHooks.HOOK_REGISTERS); true stops the machine. */
+    boolean hit(int cpu, long address, long[] regs) {
         Engine e = engines.get(cpu);
         Kind kind = watched.get(address);
         if (kind != null) {
-            return onEntry(cpu, e, kind, address);
+            return onEntry(cpu, e, kind, address, regs);
         }
-        return onReturn(cpu, e, address);
+        return onReturn(cpu, e, address, regs);
     }
 
-    private boolean onEntry(int cpu, Engine e, Kind kind, long address) {
-        long rsp = e.read(Register.RSP);
+    private boolean onEntry(int cpu, Engine e, Kind kind, long address, long[] regs) {
+        long rsp = regs[CpuHooks.HOOK_RSP];
         ArrayDeque<PendingCall> stack = pending.get(cpu);
         PendingCall top = stack.peek();
         if (top != null && top.entry == address && top.rsp == rsp) {
             return false;   // the same execution seen twice (a stop landed between hook and instruction)
         }
-        long[] args = {e.read(Register.RDI), e.read(Register.RSI), e.read(Register.RDX), e.read(Register.RCX),
-            e.read(Register.R8)};
+        long[] args = Arrays.copyOfRange(regs, CpuHooks.HOOK_ARGS, CpuHooks.HOOK_ARGS + 5);   // RDI ... R8
         // talc's methods (release builds): (&mut self, [ptr,] Layout as (align, size)[, new size])
         switch (kind) {
             case TALC_MALLOC -> {
@@ -196,6 +206,7 @@ final class AllocatorHooks {
         long call = ++callCount;
         long entrySeq = ++seq;
         byte[] snapshot = null;
+        int snapshotLength = 0;
         Block old = null;
         boolean stopNow = false;
         if (options.deep() && !metadataReported && !ledger.spans().isEmpty()
@@ -228,7 +239,9 @@ final class AllocatorHooks {
                     ledger.free(ledger.live(ptr), cpu, call, frames);
                 } else {
                     old = ledger.live(ptr);
-                    snapshot = readGuest(e, ptr, (int) Math.min(SNAPSHOT_LIMIT, Math.min(size, args[3])));
+                    snapshotLength = (int) Math.max(0, Math.min(SNAPSHOT_LIMIT, Math.min(size, args[3])));
+                    snapshot = buffers.take(snapshotLength);
+                    readGuest(e, ptr, snapshot, snapshotLength);
                 }
             }
             default -> {
@@ -237,19 +250,20 @@ final class AllocatorHooks {
         if (stopNow) {
             return true;
         }
-        stack.push(new PendingCall(kind, address, ret, rsp, args, call, entrySeq, frames, snapshot, old));
+        stack.push(new PendingCall(kind, address, ret, rsp, args, call, entrySeq, frames, snapshot, snapshotLength,
+                old));
         if (returnHooks.get(cpu).add(ret) && !e.setAddressHook(ret, true)) {
             throw new IllegalStateException(String.format("cannot hook the return address 0x%x", ret));
         }
         return false;
     }
 
-    private boolean onReturn(int cpu, Engine e, long address) {
+    private boolean onReturn(int cpu, Engine e, long address, long[] regs) {
         ArrayDeque<PendingCall> stack = pending.get(cpu);
         if (stack.isEmpty()) {
             return false;
         }
-        long rsp = e.read(Register.RSP);
+        long rsp = regs[CpuHooks.HOOK_RSP];
         PendingCall f = null;
         for (PendingCall candidate : stack) {
             if (candidate.ret == address && candidate.rsp + 8 == rsp) {
@@ -261,7 +275,7 @@ final class AllocatorHooks {
             return false;
         }
         stack.remove(f);
-        long rax = e.read(Register.RAX);
+        long rax = regs[CpuHooks.HOOK_RAX];
         long returnSeq = ++seq;
         if (f.kind == Kind.TALC_SHRINK) {
             rax = f.args[0];   // returns (): always in place
@@ -283,14 +297,17 @@ final class AllocatorHooks {
                 }
                 boolean s = allocated(cpu, e, f, rax, a[3], a[2], returnSeq);
                 if (!s && f.snapshot != null) {
-                    byte[] now = readGuest(e, rax, f.snapshot.length);
-                    int i = Arrays.mismatch(now, f.snapshot);
+                    int i = mismatchGuest(e, rax, f.snapshot, f.snapshotLength);
                     if (i >= 0) {
-                        return reports.record(Violation.REALLOC_LOST_DATA, cpu, f.kind, f.call, f.frames,
+                        byte[] now = readGuest(e, rax, f.snapshotLength);
+                        s = reports.record(Violation.REALLOC_LOST_DATA, cpu, f.kind, f.call, f.frames,
                                 describe(f, rax), ledger.live(rax), String.format(
                                         "byte %d was 0x%02x before the call and is 0x%02x in the new block", i,
                                         f.snapshot[i] & 0xff, now[i] & 0xff));
                     }
+                }
+                if (f.snapshot != null) {
+                    buffers.give(f.snapshot);
                 }
                 return s;
             }
@@ -380,13 +397,29 @@ final class AllocatorHooks {
     /** Guest bytes at the virtual address {@code ptr}: straight from RAM through the HHDM, else the page tables. */
     private byte[] readGuest(Engine e, long ptr, int n) {
         byte[] b = new byte[Math.max(0, n)];
+        readGuest(e, ptr, b, b.length);
+        return b;
+    }
+
+    /** {@link #readGuest(Engine, long, int)} into the first {@code n} bytes of {@code b}. */
+    private void readGuest(Engine e, long ptr, byte[] b, int n) {
         long phys = ptr - plan.hhdmOffset();
         if (Long.compareUnsigned(ptr, plan.hhdmOffset()) >= 0 && insideRam(phys, n)) {
             memory.read(phys, b, 0, n);
         } else {
-            e.readVirtual(ptr, b);
+            byte[] exact = new byte[n];   // zeros where the read fails, whatever b held before
+            e.readVirtual(ptr, exact);
+            System.arraycopy(exact, 0, b, 0, n);
         }
-        return b;
+    }
+
+    /** Where the {@code n} guest bytes at the virtual address {@code ptr} first differ from {@code expected}, or -1. */
+    private int mismatchGuest(Engine e, long ptr, byte[] expected, int n) {
+        long phys = ptr - plan.hhdmOffset();
+        if (Long.compareUnsigned(ptr, plan.hhdmOffset()) >= 0 && insideRam(phys, n)) {
+            return memory.mismatch(phys, expected, n);   // in place: a realloc's contents are compared, not copied again
+        }
+        return Arrays.mismatch(readGuest(e, ptr, n), 0, n, expected, 0, n);
     }
 
     private boolean insideRam(long phys, int n) {

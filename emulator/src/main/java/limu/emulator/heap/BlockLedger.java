@@ -219,8 +219,7 @@ final class BlockLedger {
         if (where != null) {
             return new Finding(Violation.OUTSIDE_USABLE, null, where);
         }
-        if (!spans.isEmpty() && spans.stream().noneMatch(s -> Long.compareUnsigned(ptr, s[0]) >= 0
-                && Long.compareUnsigned(ptr + size, s[1]) <= 0)) {
+        if (!spans.isEmpty() && !insideASpan(ptr, size)) {
             return new Finding(Violation.OUTSIDE_HEAP, null, "the allocator was given " + spansText());
         }
         Map.Entry<Long, Block> below = live.floorEntry(b.end() - 1);
@@ -279,6 +278,16 @@ final class BlockLedger {
         Block block = l != null && l.getValue().end() > v - 4096 ? l.getValue() : null;
         return new Finding(Violation.WILD_ACCESS, block, "no live block holds it (free memory or talc's metadata)"
                 + (block != null ? "; the nearest live block below is shown" : ""));
+    }
+
+    /** A loop, not a stream: every allocation asks. */
+    private boolean insideASpan(long ptr, long size) {
+        for (long[] s : spans) {
+            if (Long.compareUnsigned(ptr, s[0]) >= 0 && Long.compareUnsigned(ptr + size, s[1]) <= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void removeLive(Block b) {

@@ -92,9 +92,9 @@ public final class HeapChecker {
         return reports.violations();
     }
 
-    /** An address hook fired on CPU {@code cpu}; true stops the machine. */
-    public boolean hit(int cpu, long address) {
-        return hooks.hit(cpu, address);
+    /** An address hook fired on CPU {@code cpu} ({@code registers}: CpuHooks.HOOK_REGISTERS); true stops the machine. */
+    public boolean hit(int cpu, long address, long[] registers) {
+        return hooks.hit(cpu, address, registers);
     }
 
     /**

@@ -37,8 +37,8 @@ public final class HeapObserver implements ExecutionObserver {
     }
 
     @Override
-    public boolean addressHit(int cpu, long linear) {
-        return checker.hit(cpu, linear);
+    public boolean addressHit(int cpu, long linear, long[] registers) {
+        return checker.hit(cpu, linear, registers);
     }
 
     @Override

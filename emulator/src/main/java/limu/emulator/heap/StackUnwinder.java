@@ -18,11 +18,16 @@ import limu.emulator.unicorn.Engine;
  * and limu does not unwind DWARF CFI, so a stale return address can show up; a direct CALL whose
  * target is not the function the previous frame is in is skipped for that reason. The profiler
  * ({@code limu.emulator.profile}) unwinds its samples the same way.
+ *
+ * <p>The heap checker scans at every allocator call, so a scan is kept cheap: one native call reads
+ * the stack and keeps only the words inside the code segments (most are not), and what the code
+ * before each candidate is and its function start are worked out once and remembered. One thread
+ * uses an instance.
  */
 public final class StackUnwinder {
     private static final int SCAN_BYTES = 2048;
     private static final int MAX_FRAMES = 12;
-    private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int START_CACHE = 4096;
     private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ElfFile kernel;
@@ -30,7 +35,16 @@ public final class StackUnwinder {
     // of records: every allocator call scans up to SCAN_BYTES / 8 stack words against them)
     private final long[] textStart, textEnd;
     private final byte[][] textCode;
+    /** Per segment and offset, what {@link #decodeCallBefore} said, filled as words are met: 0 not yet, else it + 2. */
+    private final byte[][] callKinds;
+    /** The lowest start and the highest end of those segments: most stack words fall outside at once. */
+    private final long textLo, textHi;
     private final long imageStart, imageEnd;
+    /** A direct-mapped cache of {@link #functionStart} (0 = empty slot: no return address is 0). */
+    private final long[] startKeys = new long[START_CACHE], startValues = new long[START_CACHE];
+    /** What {@link Engine#scanWords} keeps of a scan (up to a page of words, for the fallback read). */
+    private final long[] words = new long[512];
+    private final int[] index = new int[512];
 
     /** Reads the kernel's code through {@code reader}'s page tables (it is loaded by now). */
     public StackUnwinder(ElfFile kernel, Engine reader) {
@@ -55,10 +69,17 @@ public final class StackUnwinder {
         textStart = new long[starts.size()];
         textEnd = new long[starts.size()];
         textCode = codes.toArray(new byte[0][]);
+        callKinds = new byte[textCode.length][];
+        long tlo = -1, thi = 0;   // unsigned
         for (int i = 0; i < textStart.length; i++) {
             textStart[i] = starts.get(i);
             textEnd[i] = starts.get(i) + textCode[i].length;
+            callKinds[i] = new byte[textCode[i].length + 1];
+            tlo = Long.compareUnsigned(textStart[i], tlo) < 0 ? textStart[i] : tlo;
+            thi = Long.compareUnsigned(textEnd[i], thi) > 0 ? textEnd[i] : thi;
         }
+        textLo = tlo;
+        textHi = thi;
         imageStart = lo;
         imageEnd = hi;
     }
@@ -70,19 +91,21 @@ public final class StackUnwinder {
 
     /** {@code inside}: RSP is inside a function's frame (an access), not at a call's return address. */
     public long[] backtrace(Engine e, long rsp, long callee, boolean inside) {
-        int len = (int) Math.min(SCAN_BYTES, 4096 - (rsp & 4095) + 4096);
-        byte[] stack = new byte[len];
-        if (!e.readVirtual(rsp, stack)) {
-            stack = new byte[(int) (4096 - (rsp & 4095))];
-            if (!e.readVirtual(rsp, stack)) {
+        // SCAN_BYTES of stack, else what is left of RSP's page; only the first word and those that may be
+        // return addresses come back (callBefore is 0 for every other word)
+        int kept = e.scanWords(rsp, SCAN_BYTES / 8, textLo + 2, textHi, words, index);
+        if (kept < 0) {
+            int rest = (int) (4096 - (rsp & 4095)) / 8;
+            kept = rest == 0 ? -1 : e.scanWords(rsp, rest, textLo + 2, textHi, words, index);
+            if (kept < 0) {
                 return new long[0];
             }
         }
         long[] out = new long[MAX_FRAMES];
         int n = 0;
-        for (int off = 0; off + 8 <= stack.length && n < MAX_FRAMES; off += 8) {
-            long w = (long) LE_LONG.get(stack, off);
-            if (off > 0 || inside) {
+        for (int j = 0; j < kept && n < MAX_FRAMES; j++) {
+            long w = words[j];
+            if (index[j] > 0 || inside) {
                 int call = callBefore(w);
                 if (call == 0) {
                     continue;   // not a return address
@@ -121,7 +144,14 @@ public final class StackUnwinder {
 
     /** Where the function around {@code a} starts (from its symbol), or 0. */
     long functionStart(long a) {
-        return kernel.symbolStart(a);
+        int slot = (int) (a ^ (a >>> 12)) & (START_CACHE - 1);
+        if (startKeys[slot] == a && a != 0) {
+            return startValues[slot];
+        }
+        long s = kernel.symbolStart(a);
+        startKeys[slot] = a;
+        startValues[slot] = s;
+        return s;
     }
 
     /** The segment holding the {@code before} bytes below the return address {@code a}, or -1. */
@@ -148,8 +178,17 @@ public final class StackUnwinder {
         if (t < 0) {
             return 0;
         }
-        byte[] c = textCode[t];
         int p = (int) (a - textStart[t]);
+        int k = callKinds[t][p];
+        if (k == 0) {   // the same return addresses come back call after call: decode each once
+            k = decodeCallBefore(textCode[t], p) + 2;
+            callKinds[t][p] = (byte) k;
+        }
+        return k - 2;
+    }
+
+    /** {@link #callBefore} for offset {@code p} (at least 2) of the code {@code c}. */
+    private static int decodeCallBefore(byte[] c, int p) {
         if (p >= 5 && (c[p - 5] & 0xff) == 0xE8) {
             return 1;                                  // call rel32 (SDM Vol. 2A, CALL: E8 cd)
         }

@@ -77,12 +77,26 @@ public interface CpuHooks {
     }
 
     /**
-     * The instruction at {@code linear}, watched with {@link Engine#setAddressHook}, is about to run
-     * (RIP at it; registers and memory readable through the engine). Returns true to stop the
-     * machine before it runs ({@link RunExit#ADDRESS_HOOK}). May be called twice for one execution
-     * when another stop lands in between: observers must tolerate (dedupe) that.
+     * The registers {@link #addressHit} hands over, in this order (indexes {@link #HOOK_RSP} and on):
+     * the stack pointer, the return value and the SysV AMD64 argument registers, what a watcher of
+     * function calls and returns reads at every hit.
      */
-    default boolean addressHit(long linear) {
+    Register[] HOOK_REGISTERS = {Register.RSP, Register.RAX, Register.RDI, Register.RSI, Register.RDX,
+        Register.RCX, Register.R8};
+    int HOOK_RSP = 0;
+    int HOOK_RAX = 1;
+    /** The first argument register (RDI); the next ones follow in SysV order (RSI, RDX, RCX, R8). */
+    int HOOK_ARGS = 2;
+
+    /**
+     * The instruction at {@code linear}, watched with {@link Engine#setAddressHook}, is about to run
+     * (RIP at it; registers and memory readable through the engine). {@code registers} holds the
+     * {@link #HOOK_REGISTERS} as they are now, in an array reused for every hit on this CPU (read it
+     * during the call, keep no reference). Returns true to stop the machine before it runs
+     * ({@link RunExit#ADDRESS_HOOK}). May be called twice for one execution when another stop lands
+     * in between: observers must tolerate (dedupe) that.
+     */
+    default boolean addressHit(long linear, long[] registers) {
         return false;
     }
 

@@ -40,6 +40,37 @@ public interface Engine extends AutoCloseable {
     /** Reads guest memory through this CPU's page tables; false when not mapped. */
     boolean readVirtual(long linear, byte[] destination);
 
+    /** {@link #readVirtual} as little-endian 8-byte words (a stack scan reads them). */
+    default boolean readVirtualWords(long linear, long[] destination) {
+        byte[] b = new byte[destination.length * 8];
+        if (!readVirtual(linear, b)) {
+            return false;
+        }
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(destination);
+        return true;
+    }
+
+    /**
+     * Reads {@code count} 8-byte words at {@code linear} (as {@link #readVirtualWords}) and keeps the first one and
+     * those in {@code [lo, hi]} (unsigned) at the front of {@code words}, with their positions in {@code index}
+     * (both at least {@code count} long): how many it kept, -1 when the words cannot all be read. A stack scan for
+     * return addresses looks only at the words that point into code.
+     */
+    default int scanWords(long linear, int count, long lo, long hi, long[] words, int[] index) {
+        long[] all = new long[count];
+        if (!readVirtualWords(linear, all)) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (i == 0 || Long.compareUnsigned(all[i], lo) >= 0 && Long.compareUnsigned(all[i], hi) <= 0) {
+                words[n] = all[i];
+                index[n++] = i;
+            }
+        }
+        return n;
+    }
+
     /** Reads guest-physical memory (RAM only). */
     void readPhysical(long physical, byte[] destination);
 

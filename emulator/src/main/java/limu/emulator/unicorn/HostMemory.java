@@ -42,6 +42,15 @@ public final class HostMemory implements AutoCloseable {
         base.read(offset, dst, off, len);
     }
 
+    /**
+     * Where the {@code len} bytes at {@code offset} first differ from {@code expected[off..]}: the index from
+     * {@code off}, or -1 when they are equal. Compares in place, copying nothing.
+     */
+    public int mismatch(long offset, byte[] expected, int off, int len) {
+        check(offset, len);
+        return java.nio.ByteBuffer.wrap(expected, off, len).mismatch(base.getByteBuffer(offset, len));
+    }
+
     public long readLong(long offset) {
         check(offset, 8);
         return base.getLong(offset);

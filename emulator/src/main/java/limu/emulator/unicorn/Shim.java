@@ -36,6 +36,17 @@ final class Shim {
      */
     static native long translate(long shim, long linear, int access, int privilege);
 
+    /**
+     * Copies {@code length} bytes of guest memory at {@code linear} into {@code destination} (a byte[] or a
+     * long[] of at least that many bytes) through the CPU's page tables as {@code translate(..., -2)} sees
+     * them, in one call: the bytes copied, fewer where a page does not translate or is not RAM; -2: the CPU
+     * runs on Unicorn's own MMU.
+     */
+    static native int readVirtual(long shim, long linear, Object destination, int length);
+
+    /** {@link Engine#scanWords} for RAM (at most 1,024 words): -1 when a word is not readable RAM, -2 on Unicorn's MMU. */
+    static native int scanWords(long shim, long linear, int count, long lo, long hi, long[] words, int[] index);
+
     /** The offset of uc_struct's invalid_addr ({@link FaultAddressLayout}). */
     static native void setFaultAddressOffset(int offset);
 

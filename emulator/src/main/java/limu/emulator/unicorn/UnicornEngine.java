@@ -210,7 +210,10 @@ public final class UnicornEngine implements Engine {
         if (!guestPaging) {
             return Uc.uc_vmem_read(uc, linear, Uc.PROT_READ, destination, destination.length) == Uc.ERR_OK;
         }
-        int done = 0;
+        if (Shim.readVirtual(shim, linear, destination, destination.length) == destination.length) {
+            return true;   // all of it RAM: one native call (the heap checker reads a stack at every allocator call)
+        }
+        int done = 0;   // a fault or a page that is not RAM on the way: page by page, to say which
         while (done < destination.length) {
             long at = linear + done;
             long physical = Shim.translate(shim, at, 0, -2);
@@ -231,6 +234,26 @@ public final class UnicornEngine implements Engine {
             done += n;
         }
         return true;
+    }
+
+    @Override
+    public boolean readVirtualWords(long linear, long[] destination) {
+        int bytes = destination.length * 8;
+        if (guestPaging && Shim.readVirtual(shim, linear, destination, bytes) == bytes) {
+            return true;
+        }
+        return Engine.super.readVirtualWords(linear, destination);
+    }
+
+    @Override
+    public int scanWords(long linear, int count, long lo, long hi, long[] words, int[] index) {
+        if (guestPaging && count <= 1024) {
+            int n = Shim.scanWords(shim, linear, count, lo, hi, words, index);
+            if (n >= 0) {
+                return n;   // the words filtered in C, one native call
+            }
+        }
+        return Engine.super.scanWords(linear, count, lo, hi, words, index);
     }
 
     /**

@@ -206,6 +206,42 @@ class GuestPagingTest {
     }
 
     @Test
+    void hostReadsOfWordsCrossPagesInOneCallAndKeepTheWordsInRange() {
+        long text = 0xffffffff80001234L;
+        ram.writeLong(DATA + 0xff8, 0x1111);                 // the last word of DATA, then READ_ONLY's first two
+        ram.writeLong(READ_ONLY, text);
+        ram.writeLong(READ_ONLY + 8, 5);
+        long[] three = new long[3];
+        assertTrue(cpu.readVirtualWords(DATA + 0xff8, three));
+        assertEquals(List.of(0x1111L, text, 5L), List.of(three[0], three[1], three[2]));
+        byte[] bytes = new byte[10];
+        assertTrue(cpu.readVirtual(DATA + 0xffc, bytes), "unaligned, across the page boundary");
+        assertEquals(0x34, bytes[4] & 0xff);
+        assertEquals(0xff, bytes[9] & 0xff);
+        long[] words = new long[3];
+        int[] index = new int[3];
+        assertEquals(2, cpu.scanWords(DATA + 0xff8, 3, 0xffffffff80000000L, 0xffffffff8fffffffL, words, index),
+                "the first word always, then only the one in range");
+        assertEquals(List.of(0x1111L, text), List.of(words[0], words[1]));
+        assertEquals(List.of(0, 1), List.of(index[0], index[1]));
+        assertEquals(1, cpu.scanWords(DATA + 0xff8, 3, 0xffffffff90000000L, -1L, words, index));
+        assertEquals(-1, cpu.scanWords(READ_ONLY + 0xff8, 2, 0, -1L, words, index), "the second word is on an absent page");
+        assertTrue(!cpu.readVirtualWords(READ_ONLY + 0xff8, new long[2]));
+    }
+
+    @Test
+    void hostMemoryComparesInPlace() {
+        byte[] b = {1, 2, 3, 4, 5, 6, 7, 8};
+        ram.write(DATA, b, 0, b.length);
+        assertEquals(-1, ram.mismatch(DATA, b, 0, b.length));
+        assertEquals(-1, ram.mismatch(DATA + 2, b, 2, 6), "from an offset in the expected bytes");
+        b[5] = 9;
+        assertEquals(5, ram.mismatch(DATA, b, 0, b.length));
+        assertEquals(3, ram.mismatch(DATA + 2, b, 2, 6));
+        assertEquals(-1, ram.mismatch(DATA, b, 0, 5), "only the first length bytes count");
+    }
+
+    @Test
     void hostTranslationUsesTheSameWalkAndLeavesFlagsAlone() {
         assertEquals(new UnicornEngine.Translation(DATA + 0x10, 0, 0), cpu.translate(DATA + 0x10, MemoryAccess.WRITE, 0));
         assertEquals(new UnicornEngine.Translation(-1, 14, 0x3), cpu.translate(READ_ONLY, MemoryAccess.WRITE, 0));
